@@ -1,0 +1,78 @@
+import { z } from 'zod';
+
+/** Bumped when a field changes meaning; agents refuse schemas they do not know. */
+export const MANIFEST_SCHEMA_VERSION = 1;
+
+export const DEFAULT_HEALTH_CHECK_PATH = '/up';
+export const DEFAULT_HEALTH_CHECK_INTERVAL_MS = 1_000;
+export const DEFAULT_HEALTH_CHECK_TIMEOUT_MS = 5_000;
+export const DEFAULT_DEPLOY_TIMEOUT_MS = 30_000;
+export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
+export const DEFAULT_RESPONSE_TIMEOUT_MS = 30_000;
+export const DEFAULT_RETAIN_RELEASES = 5;
+
+export const serviceNamePattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+export const hostNamePattern = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,62}$/;
+export const pinnedImagePattern = /^[^\s@]+@sha256:[0-9a-f]{64}$/;
+
+export const healthCheckSchema = z
+  .object({
+    path: z.string().startsWith('/').default(DEFAULT_HEALTH_CHECK_PATH).describe('Path the proxy GETs; any 2xx is healthy.'),
+    intervalMs: z.number().int().positive().default(DEFAULT_HEALTH_CHECK_INTERVAL_MS).describe('Time between checks.'),
+    timeoutMs: z.number().int().positive().default(DEFAULT_HEALTH_CHECK_TIMEOUT_MS).describe('Timeout of one check.'),
+  })
+  .strict();
+
+export const roleProxySchema = z
+  .object({
+    hosts: z.array(z.string().min(1)).default([]).describe('Host headers routed to this role; empty means catch-all.'),
+    pathPrefix: z.string().startsWith('/').default('/').describe('Only requests under this path prefix are routed.'),
+    stripPathPrefix: z.boolean().default(true).describe('Remove the prefix before forwarding.'),
+    appPort: z.number().int().min(1).max(65535).default(80).describe('Port the app listens on inside the container.'),
+    healthCheck: healthCheckSchema.prefault({}).describe('Health check run by the proxy before the switch.'),
+    responseTimeoutMs: z.number().int().positive().default(DEFAULT_RESPONSE_TIMEOUT_MS).describe('Time the proxy waits for response headers.'),
+  })
+  .strict();
+
+export const roleSchema = z
+  .object({
+    hosts: z.array(z.string().regex(hostNamePattern)).min(1).describe('Agent names that run this role.'),
+    cmd: z.array(z.string()).optional().describe('Container command; the image default when absent.'),
+    proxy: roleProxySchema.nullable().default(null).describe('Proxy settings; null for roles without traffic (jobs).'),
+    env: z.record(z.string(), z.string()).default({}).describe('Clear env for this role, merged over the service env.'),
+    secretEnv: z.array(z.string()).default([]).describe('Names of sealed secrets this role receives.'),
+    stopTimeoutMs: z.number().int().positive().default(10_000).describe('Grace period between SIGTERM and SIGKILL.'),
+  })
+  .strict();
+
+export const releaseManifestSchema = z
+  .object({
+    schema: z.literal(MANIFEST_SCHEMA_VERSION).describe('Manifest schema version.'),
+    fleet: z.string().min(1).describe('Fleet the release is for; agents of other fleets refuse it.'),
+    service: z.string().regex(serviceNamePattern).describe('Service name; container prefix and label.'),
+    sequence: z.number().int().positive().describe('Monotonic per service; agents refuse anything not above the last applied.'),
+    version: z.string().min(1).max(128).describe('Human version (tag or git sha).'),
+    issuedAt: z.iso.datetime().describe('When the release was signed.'),
+    expiresAt: z.iso.datetime().describe('Agents refuse the release after this instant.'),
+    issuedBy: z.string().default('unknown').describe('Who published the release (audit).'),
+    image: z.string().regex(pinnedImagePattern).describe('Image pinned by digest: repo@sha256:….'),
+    roles: z.record(z.string().regex(serviceNamePattern), roleSchema).describe('Roles by name.'),
+    env: z.record(z.string(), z.string()).default({}).describe('Clear env for every role.'),
+    secrets: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe('Per target host, a JWE (ECDH-ES, X25519) sealing a JSON object of secret env values.'),
+    volumes: z.array(z.string()).default([]).describe('Volume mounts, Docker syntax (name:/path or /host:/path[:ro]).'),
+    labels: z.record(z.string(), z.string()).default({}).describe('Extra container labels.'),
+    deployTimeoutMs: z.number().int().positive().default(DEFAULT_DEPLOY_TIMEOUT_MS).describe('Time the new container has to become healthy.'),
+    drainTimeoutMs: z.number().int().nonnegative().default(DEFAULT_DRAIN_TIMEOUT_MS).describe('Time in-flight requests get on the old container.'),
+    retainReleases: z.number().int().min(1).default(DEFAULT_RETAIN_RELEASES).describe('Stopped releases kept per service for rollback.'),
+    rollbackOf: z.number().int().positive().optional().describe('Sequence of the release this one rolls back to, if a rollback.'),
+  })
+  .strict();
+
+export type ReleaseManifest = z.output<typeof releaseManifestSchema>;
+export type ReleaseManifestInput = z.input<typeof releaseManifestSchema>;
+export type Role = z.output<typeof roleSchema>;
+export type RoleProxy = z.output<typeof roleProxySchema>;
+export type HealthCheck = z.output<typeof healthCheckSchema>;
