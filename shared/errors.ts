@@ -23,6 +23,8 @@ export const errorCatalog = {
   AUTH_INVALID: { status: 401, meaning: 'The API token is invalid, expired, or for another agent.', fix: 'Check the operator key is trusted by the agent and clocks agree.' },
   NOT_FOUND: { status: 404, meaning: 'The named service, release or deployment does not exist.', fix: 'Check the name with `berth status` or `berth releases`.' },
   DEPLOY_IN_PROGRESS: { status: 409, meaning: 'Another deployment of this service is running on the host.', fix: 'Wait for it to finish (`berth status`), then retry.' },
+  DEPLOY_FAILED: { status: 500, meaning: 'The release did not go live on every target host.', fix: 'Read the per-host lines above it; the previous release keeps serving on failed hosts.' },
+  DEPLOY_INTERRUPTED: { status: 500, meaning: 'The agent was interrupted mid-deploy too many times; the deployment was rolled back.', fix: 'Check the agent log for why it restarted, then deploy again.' },
   IMAGE_PULL_FAILED: { status: 502, meaning: 'The image could not be pulled by digest.', fix: 'Check the registry is reachable from the host and credentials are set.' },
   CONTAINER_FAILED: { status: 500, meaning: 'The new container could not be created or exited while starting.', fix: 'Read the container log lines in the message.' },
   HEALTH_CHECK_FAILED: { status: 500, meaning: 'The new container did not pass its health check within the deploy timeout.', fix: 'Read the log lines; check `proxy.healthcheck.path` and `app_port`.' },

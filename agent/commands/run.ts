@@ -1,0 +1,106 @@
+import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseOptions } from '../../shared/cli/parse-options.ts';
+import { agentConfigPath, defaultDataDir, loadAgentConfig } from '../../shared/config/agent-config.ts';
+import { createLogger } from '../../shared/logger.ts';
+import { verifyOperatorToken } from '../../shared/auth/operator-token.ts';
+import { formatPublicKey, parsePublicKey, readKeyFile, publicJwkOf } from '../../shared/keys/index.ts';
+import { verifyRelease } from '../../shared/manifest/release-policy.ts';
+import { openSecrets } from '../../shared/secrets/seal.ts';
+import { AgentStore } from '../state/agent-store.ts';
+import { DockerodeEngine } from '../docker/dockerode-engine.ts';
+import { ProxyClient } from '../proxy/proxy-client.ts';
+import { ServiceLocks } from '../deployer/service-locks.ts';
+import { Deployer } from '../deployer/deployer.ts';
+import { Reconciler } from '../reconciler/reconciler.ts';
+import { buildServer } from '../http/server.ts';
+import { ensureProxyRunning } from './ensure-proxy.ts';
+import type { AgentCommand } from './agent-cli.ts';
+import { join } from 'node:path';
+
+const usage = `Usage: berth-agent run [--data-dir DIR] [--no-proxy]
+
+Runs the agent: HTTPS API, deployer and reconciler. Starts the proxy too unless it is
+already running (systemd's berth-proxy.service) or --no-proxy is given.`;
+
+export const AGENT_VERSION = '0.1.0';
+
+export const runCommand: AgentCommand = {
+  name: 'run',
+  summary: 'run the agent (API, deployer, reconciler)',
+  usage,
+  async run(argv) {
+    const { values } = parseOptions(
+      argv,
+      { 'data-dir': { type: 'string', default: process.env.BERTH_DATA_DIR ?? defaultDataDir() }, 'no-proxy': { type: 'boolean', default: false } },
+      'berth-agent run',
+    );
+    const config = await loadAgentConfig(agentConfigPath(values['data-dir']));
+    const logger = createLogger({ name: `berth-agent ${config.name}` });
+    const store = new AgentStore(join(config.dataDir, 'agent.sqlite'));
+    const signingKey = await readKeyFile(config.identity.signingKeyPath);
+    const encryptionKey = await readKeyFile(config.identity.encryptionKeyPath);
+    const releaseKeys = config.trust.releaseKeys.map(parsePublicKey);
+    const operatorKeys = config.trust.operatorKeys.map(parsePublicKey);
+
+    if (!values['no-proxy']) await ensureProxyRunning(config, logger);
+    const engine = new DockerodeEngine({ socketPath: config.docker.socketPath });
+    await engine.ping();
+    const proxy = new ProxyClient(config.proxy.socketPath);
+    const locks = new ServiceLocks();
+    const deps = {
+      hostName: config.name,
+      fleet: config.fleet,
+      network: config.docker.network,
+      store,
+      engine,
+      proxy,
+      locks,
+      logger,
+      openSecrets: (sealed: string) => openSecrets(sealed, encryptionKey),
+      sleep: (ms: number) => sleep(ms),
+      now: () => new Date(),
+    };
+    const deployer = new Deployer(deps);
+    const reconciler = new Reconciler(deps, { intervalMs: config.reconcileIntervalMs });
+
+    await deployer.resumeUnfinished();
+    const app = buildServer(
+      {
+        ...deps,
+        agentVersion: AGENT_VERSION,
+        identity: {
+          signingPublicKey: formatPublicKey(publicJwkOf(signingKey)),
+          encryptionPublicKey: formatPublicKey(publicJwkOf(encryptionKey)),
+        },
+        deployer,
+        verifyRelease: (jws: string) =>
+          verifyRelease(jws, {
+            trustedKeys: releaseKeys,
+            fleet: config.fleet,
+            hostName: config.name,
+            lastAppliedSequence: (service: string) => store.service(service)?.highestSequence ?? null,
+            now: new Date(),
+          }),
+        verifyOperator: (token: string | undefined) =>
+          verifyOperatorToken(token, { trustedKeys: operatorKeys, audience: config.name, now: new Date() }),
+      },
+      { https: { key: await readFile(config.tls.keyPath, 'utf8'), cert: await readFile(config.tls.certPath, 'utf8') } },
+    );
+    await app.listen({ host: config.api.host, port: config.api.port });
+    reconciler.start();
+    logger.info({ url: `https://${config.api.host}:${config.api.port}`, fleet: config.fleet }, 'agent ready');
+
+    await new Promise<void>((resolve) => {
+      const stop = (): void => resolve();
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    });
+    logger.info('stopping: no new work; finishing the current step');
+    await app.close();
+    await reconciler.stop();
+    await deployer.settled();
+    store.close();
+    return 0;
+  },
+};

@@ -1,0 +1,24 @@
+import type { ReleaseManifest, Role } from '../../shared/manifest/schema.ts';
+
+export interface HostRole {
+  name: string;
+  role: Role;
+  /** The proxy's service name for this role, like kamal-proxy's `<service>-<role>`. */
+  routeName: string;
+}
+
+/** The roles of a release that run on `hostName`, proxied roles first so traffic moves early. */
+export function rolesOnHost(manifest: ReleaseManifest, hostName: string): HostRole[] {
+  return Object.entries(manifest.roles)
+    .filter(([, role]) => role.hosts.includes(hostName))
+    .map(([name, role]) => ({ name, role, routeName: routeNameFor(manifest.service, name) }))
+    .sort((a, b) => Number(b.role.proxy !== null) - Number(a.role.proxy !== null) || a.name.localeCompare(b.name));
+}
+
+export function routeNameFor(service: string, role: string): string {
+  return `${service}-${role}`;
+}
+
+export function targetAddress(ipAddress: string, appPort: number): string {
+  return `${ipAddress}:${appPort}`;
+}

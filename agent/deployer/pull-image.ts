@@ -1,0 +1,38 @@
+import type { DeployerDeps } from './deployer-deps.ts';
+
+const PROGRESS_EVENT_INTERVAL_MS = 1_000;
+
+/** Pulls the release image by digest unless present, recording throttled progress as events. */
+export async function pullImage(deps: DeployerDeps, deploymentId: number, image: string): Promise<void> {
+  const { engine, store } = deps;
+  if (await engine.hasImage(image)) {
+    store.recordEvent(deploymentId, 'pulling', 'image already present; skipping pull');
+    return;
+  }
+  const layers = new Map<string, { current: number; total: number }>();
+  let lastEventAt = 0;
+  await engine.pullImage(image, {
+    onProgress: (progress) => {
+      if (progress.layer && progress.totalBytes) {
+        layers.set(progress.layer, { current: progress.currentBytes ?? 0, total: progress.totalBytes });
+      }
+      const now = deps.now().getTime();
+      if (now - lastEventAt < PROGRESS_EVENT_INTERVAL_MS) return;
+      lastEventAt = now;
+      let currentBytes = 0;
+      let totalBytes = 0;
+      for (const layer of layers.values()) {
+        currentBytes += layer.current;
+        totalBytes += layer.total;
+      }
+      store.recordEvent(deploymentId, 'pulling', `pulled ${formatMegabytes(currentBytes)} of ${formatMegabytes(totalBytes)}`, {
+        data: { currentBytes, totalBytes, layers: layers.size },
+      });
+    },
+  });
+  store.recordEvent(deploymentId, 'pulling', 'image pulled');
+}
+
+function formatMegabytes(bytes: number): string {
+  return `${(bytes / 1_000_000).toFixed(1)} MB`;
+}

@@ -1,0 +1,63 @@
+import { rolesOnHost } from '../deployer/host-plan.ts';
+import { decodeStoredManifest } from '../deployer/stored-manifest.ts';
+import type { HttpDeps } from './http-deps.ts';
+
+export interface RoleStatus {
+  service: string;
+  role: string;
+  version: string | null;
+  sequence: number | null;
+  /** The latest deployment's state, or `live` when it is done. */
+  state: string;
+  /** Container health: running, healthy, unhealthy, exited, missing. */
+  health: string;
+  since: string | null;
+  container: string | null;
+}
+
+/** Per service and role on this host: the live release, the latest deployment's state, container health. */
+export async function describeHost(deps: HttpDeps): Promise<{
+  host: string;
+  fleet: string;
+  services: RoleStatus[];
+  sequences: Record<string, { live: number | null; highest: number }>;
+}> {
+  const rows: RoleStatus[] = [];
+  const sequences: Record<string, { live: number | null; highest: number }> = {};
+  for (const service of deps.store.services()) {
+    sequences[service.service] = { live: service.liveSequence, highest: service.highestSequence };
+    const latest = deps.store.latestDeployment(service.service);
+    const containers = await deps.engine.listContainers({ 'berth.service': service.service }, deps.network);
+    const live = service.liveSequence === null ? null : deps.store.release(service.service, service.liveSequence);
+    const manifest = live ? decodeStoredManifest(live.jws) : null;
+    const state = latest && latest.state !== 'done' ? latest.state : live ? 'live' : 'none';
+    for (const { name } of manifest ? rolesOnHost(manifest, deps.hostName) : []) {
+      const container = containers.find(
+        (c) => c.labels['berth.role'] === name && c.labels['berth.sequence'] === String(service.liveSequence),
+      );
+      rows.push({
+        service: service.service,
+        role: name,
+        version: manifest?.version ?? null,
+        sequence: service.liveSequence,
+        state,
+        health: container ? (container.health ?? container.state) : 'missing',
+        since: service.liveSince,
+        container: container?.name ?? null,
+      });
+    }
+    if (!manifest && latest) {
+      rows.push({
+        service: service.service,
+        role: '-',
+        version: null,
+        sequence: null,
+        state,
+        health: 'none',
+        since: null,
+        container: null,
+      });
+    }
+  }
+  return { host: deps.hostName, fleet: deps.fleet, services: rows, sequences };
+}

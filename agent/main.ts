@@ -1,0 +1,3 @@
+import { runAgentCli } from './commands/agent-cli.ts';
+
+process.exitCode = await runAgentCli(process.argv.slice(2));

@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+
+/**
+ * Connection-level headers (RFC 9110 §7.6.1, the same list as Go's ReverseProxy) that must not
+ * cross the proxy. `expect` is here because Node already answered `100 Continue` to the client
+ * and undici refuses to send it.
+ */
+const hopByHop = new Set([
+  'connection',
+  'proxy-connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'expect',
+]);
+
+const connectionTokensIgnored = new Set(['close', 'keep-alive']);
+
+/** What the proxy sends upstream for one client request. */
+export interface RequestHead {
+  /** Flat `[name, value, name, value, …]`, the form undici takes without copying. */
+  headers: string[];
+  host: string | undefined;
+  hasBody: boolean;
+}
+
+/**
+ * Copies the client's headers minus hop-by-hop ones and adds X-Forwarded-For/-Proto/-Host,
+ * X-Request-ID and X-Request-Start. Incoming X-Forwarded-* values are kept (the For list is
+ * appended to), as kamal-proxy does when it terminates no TLS itself.
+ */
+export function forwardedRequestHead(rawHeaders: string[], clientIp: string): RequestHead {
+  const headers: string[] = [];
+  let host: string | undefined;
+  let hasBody = false;
+  let forwardedFor: string | undefined;
+  let forwardedProto: string | undefined;
+  let forwardedHost: string | undefined;
+  let requestId: string | undefined;
+  let requestStart: string | undefined;
+  let connectionTokens: string | undefined;
+
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] ?? '';
+    const value = rawHeaders[i + 1] ?? '';
+    const lower = name.toLowerCase();
+    switch (lower) {
+      case 'host':
+        host = value;
+        break;
+      case 'content-length':
+        hasBody = value !== '0';
+        break;
+      case 'transfer-encoding':
+        hasBody = true;
+        continue;
+      case 'connection':
+        connectionTokens = connectionTokens === undefined ? value : `${connectionTokens},${value}`;
+        continue;
+      case 'x-forwarded-for':
+        forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
+        continue;
+      case 'x-forwarded-proto':
+        forwardedProto ??= value;
+        continue;
+      case 'x-forwarded-host':
+        forwardedHost ??= value;
+        continue;
+      case 'x-request-id':
+        requestId ??= value;
+        continue;
+      case 'x-request-start':
+        requestStart ??= value;
+        continue;
+      default:
+        if (hopByHop.has(lower)) continue;
+    }
+    headers.push(name, value);
+  }
+
+  if (connectionTokens !== undefined) removeConnectionTokens(headers, connectionTokens);
+  headers.push(
+    'x-forwarded-for',
+    forwardedFor === undefined ? clientIp : `${forwardedFor}, ${clientIp}`,
+    'x-forwarded-proto',
+    forwardedProto ?? 'http',
+    'x-request-id',
+    requestId ?? randomUUID(),
+    'x-request-start',
+    requestStart ?? `t=${Date.now()}`,
+  );
+  const hostForwarded = forwardedHost ?? host;
+  if (hostForwarded !== undefined) headers.push('x-forwarded-host', hostForwarded);
+  return { headers, host, hasBody };
+}
+
+/** Removes hop-by-hop headers from an upstream response, in place. */
+export function stripResponseHopByHop(headers: IncomingHttpHeaders): void {
+  const connection = headers.connection;
+  if (connection !== undefined) {
+    for (const token of connection.split(',')) {
+      const name = token.trim().toLowerCase();
+      if (!connectionTokensIgnored.has(name)) delete headers[name];
+    }
+  }
+  for (const name of hopByHop) {
+    if (headers[name] !== undefined) delete headers[name];
+  }
+}
+
+/** The client address without the `::ffff:` prefix of IPv4-mapped IPv6. */
+export function clientIpOf(remoteAddress: string | undefined): string {
+  if (remoteAddress === undefined) return 'unknown';
+  return remoteAddress.startsWith('::ffff:') ? remoteAddress.slice(7) : remoteAddress;
+}
+
+function removeConnectionTokens(headers: string[], connectionTokens: string): void {
+  const named = connectionTokens
+    .split(',')
+    .map((token) => token.trim().toLowerCase())
+    .filter((token) => token !== '' && !connectionTokensIgnored.has(token));
+  if (named.length === 0) return;
+  for (let i = headers.length - 2; i >= 0; i -= 2) {
+    if (named.includes((headers[i] ?? '').toLowerCase())) headers.splice(i, 2);
+  }
+}

@@ -1,0 +1,130 @@
+import { Client } from 'undici';
+import { BerthError, errorCatalog, type ErrorCode } from '../../shared/errors.ts';
+import type {
+  CheckTargetRequest,
+  DrainResult,
+  DrainTargetRequest,
+  ServiceRoute,
+  SwitchServiceRequest,
+  SwitchServiceResult,
+} from './admin-protocol.ts';
+
+const defaultCallTimeoutMs = 10_000;
+/** Slack on top of a call's own timeout (health check, drain) before the proxy counts as gone. */
+const callSlackMs = 5_000;
+
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/** The agent's side of the admin API: one keep-alive connection to the proxy's Unix socket. */
+export class ProxyClient {
+  readonly #socketPath: string;
+  readonly #client: Client;
+
+  constructor(socketPath: string) {
+    this.#socketPath = socketPath;
+    this.#client = new Client('http://localhost', { socketPath, pipelining: 1 });
+  }
+
+  health(): Promise<{ ok: true; pid: number }> {
+    return this.#call('GET', '/health');
+  }
+
+  async listServices(): Promise<ServiceRoute[]> {
+    const { services } = await this.#call<{ services: ServiceRoute[] }>('GET', '/services');
+    return services;
+  }
+
+  /** Resolves once the target answers its health path with 2xx; throws HEALTH_CHECK_FAILED. */
+  async checkTarget(request: CheckTargetRequest): Promise<void> {
+    await this.#call('POST', '/targets/check', request, request.timeoutMs + callSlackMs);
+  }
+
+  /** Routes new requests for `name` to `request.target`; throws PROXY_ROUTE_CONFLICT. */
+  switchService(name: string, request: SwitchServiceRequest): Promise<SwitchServiceResult> {
+    return this.#call('PUT', `/services/${encodeURIComponent(name)}`, request);
+  }
+
+  drainTarget(request: DrainTargetRequest): Promise<DrainResult> {
+    return this.#call('POST', '/targets/drain', request, request.timeoutMs + callSlackMs);
+  }
+
+  async removeService(name: string): Promise<boolean> {
+    const path = `/services/${encodeURIComponent(name)}`;
+    const { removed } = await this.#call<{ removed: boolean }>('DELETE', path);
+    return removed;
+  }
+
+  async close(): Promise<void> {
+    await this.#client.close();
+  }
+
+  async #call<T>(
+    method: Method,
+    path: string,
+    body?: unknown,
+    timeoutMs = defaultCallTimeoutMs,
+  ): Promise<T> {
+    let statusCode: number;
+    let text: string;
+    try {
+      const response = await this.#client.request({
+        method,
+        path,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? null : JSON.stringify(body),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      statusCode = response.statusCode;
+      text = await response.body.text();
+    } catch (error) {
+      throw new BerthError(
+        'PROXY_UNAVAILABLE',
+        `the proxy did not answer ${method} ${path} on ${this.#socketPath}: ${describe(error)}`,
+        { cause: error },
+      );
+    }
+    if (statusCode >= 200 && statusCode < 300) return JSON.parse(text) as T;
+    throw toBerthError(statusCode, text);
+  }
+}
+
+function toBerthError(statusCode: number, text: string): BerthError {
+  const adminError = parseAdminError(text);
+  if (adminError === undefined) {
+    return new BerthError('INTERNAL', `the proxy answered ${statusCode}: ${text.slice(0, 200)}`);
+  }
+  const details = adminError.lastStatus === undefined ? [] : [`last status: ${adminError.lastStatus}`];
+  return new BerthError(adminError.code, adminError.message, { details });
+}
+
+/** The AdminError body, if `text` is one. */
+function parseAdminError(
+  text: string,
+): { code: ErrorCode; message: string; lastStatus?: string } | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null) return undefined;
+    const { code, message, lastStatus } = value as Record<string, unknown>;
+    if (typeof code !== 'string' || !isErrorCode(code) || typeof message !== 'string') {
+      return undefined;
+    }
+    return {
+      code,
+      message,
+      ...(typeof lastStatus === 'string' ? { lastStatus } : {}),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(errorCatalog, code);
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = 'code' in error && typeof error.code === 'string' ? `${error.code} ` : '';
+  return `${code}${error.message}`;
+}

@@ -1,0 +1,75 @@
+import { Pool } from 'undici';
+
+const poolOptions: Pool.Options = {
+  pipelining: 1,
+  // Streams (SSE, long downloads) may idle for minutes; kamal-proxy sets no body timeout either.
+  bodyTimeout: 0,
+  connect: { timeout: 10_000 },
+};
+
+/**
+ * One target (`ip:port`): its keep-alive connection pool and a count of requests in flight to it.
+ * Counting is a plain integer because begin/end run on the event loop, never in parallel.
+ */
+export class Upstream {
+  readonly target: string;
+  readonly pool: Pool;
+  inFlight = 0;
+  /** No route points here any more; the pool closes once the last request ends. */
+  isRetired = false;
+  readonly #idleWaiters = new Set<() => void>();
+  readonly #onRetiredIdle: (upstream: Upstream) => void;
+
+  constructor(target: string, onRetiredIdle: (upstream: Upstream) => void) {
+    this.target = target;
+    this.pool = new Pool(`http://${target}`, poolOptions);
+    this.#onRetiredIdle = onRetiredIdle;
+  }
+
+  begin(): void {
+    this.inFlight += 1;
+  }
+
+  end(): void {
+    this.inFlight -= 1;
+    if (this.inFlight === 0) this.#becameIdle();
+  }
+
+  retire(): void {
+    this.isRetired = true;
+    if (this.inFlight === 0) this.#onRetiredIdle(this);
+  }
+
+  /** Resolves true when nothing is in flight, false when `timeoutMs` passes first. */
+  whenIdle(timeoutMs: number): Promise<boolean> {
+    if (this.inFlight === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#idleWaiters.delete(onIdle);
+        resolve(false);
+      }, timeoutMs);
+      const onIdle = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.#idleWaiters.add(onIdle);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+
+  async destroy(): Promise<void> {
+    await this.pool.destroy();
+  }
+
+  #becameIdle(): void {
+    if (this.#idleWaiters.size > 0) {
+      const waiters = [...this.#idleWaiters];
+      this.#idleWaiters.clear();
+      for (const resolve of waiters) resolve();
+    }
+    if (this.isRetired) this.#onRetiredIdle(this);
+  }
+}

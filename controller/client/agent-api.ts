@@ -1,0 +1,57 @@
+/** Shapes of the agent API's answers as the CLI reads them (the agent's JSON, not its classes). */
+
+export interface AgentDeployment {
+  id: number;
+  service: string;
+  sequence: number;
+  previousSequence: number | null;
+  state: string;
+  attempt: number;
+  error: { code: string; message: string; details: string[] } | null;
+  startedAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+}
+
+export interface AgentEvent {
+  id: number;
+  at: string;
+  step: string;
+  role: string | null;
+  message: string;
+  data: Record<string, unknown> | null;
+}
+
+export interface AgentRoleStatus {
+  service: string;
+  role: string;
+  version: string | null;
+  sequence: number | null;
+  state: string;
+  health: string;
+  since: string | null;
+  container: string | null;
+}
+
+export interface AgentStatus {
+  host: string;
+  fleet: string;
+  services: AgentRoleStatus[];
+  sequences: Record<string, { live: number | null; highest: number }>;
+}
+
+export interface AgentReleaseRecord {
+  service: string;
+  sequence: number;
+  version: string;
+  image: string;
+  issuedBy: string;
+  issuedAt: string;
+  receivedAt: string;
+  rollbackOf: number | null;
+  state: string;
+  live: boolean;
+  jws: string;
+}
+
+export const TERMINAL_STATES = ['done', 'failed', 'rolled_back'];

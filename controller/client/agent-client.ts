@@ -1,0 +1,92 @@
+import { request, type Dispatcher } from 'undici';
+import { BerthError, isBerthError, type ErrorCode, errorCatalog } from '../../shared/errors.ts';
+import { signOperatorToken } from '../../shared/auth/operator-token.ts';
+import type { PrivateKey } from '../../shared/keys/index.ts';
+import { pinnedAgent } from '../../shared/tls/pinned-agent.ts';
+import type { HostEntry } from '../hosts/host-book.ts';
+import type { AgentDeployment, AgentEvent, AgentReleaseRecord, AgentStatus } from './agent-api.ts';
+
+/** Talks to one agent's API over TLS pinned to its certificate, with a fresh short-lived token per call. */
+export class AgentClient {
+  readonly name: string;
+  readonly #entry: HostEntry;
+  readonly #dispatcher: Dispatcher;
+  readonly #operator: { privateJwk: PrivateKey; kid: string; subject: string };
+
+  constructor(name: string, entry: HostEntry, operator: { privateJwk: PrivateKey; kid: string; subject: string }) {
+    this.name = name;
+    this.#entry = entry;
+    this.#dispatcher = pinnedAgent(entry.fingerprint);
+    this.#operator = operator;
+  }
+
+  async close(): Promise<void> {
+    await this.#dispatcher.close();
+  }
+
+  identity(): Promise<{ name: string; fleet: string; signingPublicKey: string; encryptionPublicKey: string }> {
+    return this.#call('GET', '/v1/identity', { auth: false });
+  }
+
+  status(): Promise<AgentStatus> {
+    return this.#call('GET', '/v1/status');
+  }
+
+  publish(jws: string): Promise<{ deployment: AgentDeployment }> {
+    return this.#call('POST', '/v1/releases', { body: { release: jws } });
+  }
+
+  releases(service: string, limit = 50): Promise<{ releases: AgentReleaseRecord[] }> {
+    return this.#call('GET', `/v1/releases?service=${encodeURIComponent(service)}&limit=${limit}`);
+  }
+
+  deployment(id: number, after: number, waitMs: number): Promise<{ deployment: AgentDeployment; events: AgentEvent[] }> {
+    return this.#call('GET', `/v1/deployments/${id}?after=${after}&waitMs=${waitMs}`, { timeoutMs: waitMs + 15_000 });
+  }
+
+  async #call<T>(method: 'GET' | 'POST', path: string, options: { body?: unknown; auth?: boolean; timeoutMs?: number } = {}): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (options.auth !== false) {
+      headers.authorization = `Bearer ${await signOperatorToken(this.#operator, { audience: this.name, subject: this.#operator.subject })}`;
+    }
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await request(new URL(path, this.#entry.url), {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        dispatcher: this.#dispatcher,
+        headersTimeout: options.timeoutMs ?? 30_000,
+        bodyTimeout: options.timeoutMs ?? 30_000,
+      });
+    } catch (error) {
+      if (isBerthError(error)) throw error;
+      const pinning = findPinningError(error);
+      if (pinning) throw pinning;
+      throw new BerthError('HOST_UNREACHABLE', `${this.name} (${this.#entry.url}) did not answer`, { cause: error });
+    }
+    const text = await response.body.text();
+    const json: unknown = text ? JSON.parse(text) : null;
+    if (response.statusCode >= 400) throw agentError(this.name, response.statusCode, json);
+    return json as T;
+  }
+}
+
+function findPinningError(error: unknown): BerthError | null {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 5; depth++) {
+    if (isBerthError(current)) return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return null;
+}
+
+function agentError(host: string, status: number, body: unknown): BerthError {
+  const payload = body as { code?: string; message?: string; hint?: string; details?: string[] } | null;
+  const code = payload?.code && payload.code in errorCatalog ? (payload.code as ErrorCode) : 'INTERNAL';
+  return new BerthError(code, `${host}: ${payload?.message ?? `HTTP ${status}`}`, {
+    hint: payload?.hint,
+    details: payload?.details,
+  });
+}

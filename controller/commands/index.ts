@@ -1,0 +1,22 @@
+import type { BerthCommand } from '../cli-context.ts';
+import { initCommand } from './init.ts';
+import { keysGenerateCommand } from './keys-generate.ts';
+import { hostsAddCommand } from './hosts-add.ts';
+import { hostsListCommand } from './hosts-list.ts';
+import { hostsRemoveCommand } from './hosts-remove.ts';
+import { deployCommand } from './deploy.ts';
+import { rollbackCommand } from './rollback.ts';
+import { statusCommand } from './status.ts';
+import { releasesCommand } from './releases.ts';
+
+export const commands: BerthCommand[] = [
+  initCommand,
+  keysGenerateCommand,
+  hostsAddCommand,
+  hostsListCommand,
+  hostsRemoveCommand,
+  deployCommand,
+  rollbackCommand,
+  statusCommand,
+  releasesCommand,
+];
