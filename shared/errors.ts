@@ -28,6 +28,7 @@ export const errorCatalog = {
   IMAGE_PULL_FAILED: { status: 502, meaning: 'The image could not be pulled by digest.', fix: 'Check the registry is reachable from the host and credentials are set.' },
   CONTAINER_FAILED: { status: 500, meaning: 'The new container could not be created or exited while starting.', fix: 'Read the container log lines in the message.' },
   HEALTH_CHECK_FAILED: { status: 500, meaning: 'The new container did not pass its health check within the deploy timeout.', fix: 'Read the log lines; check `proxy.healthcheck.path` and `app_port`.' },
+  DOCKER_UNAVAILABLE: { status: 503, meaning: 'The Docker engine does not answer on its socket.', fix: 'Start it (`systemctl start docker`) and check docker.socketPath in the agent config.' },
   PROXY_UNAVAILABLE: { status: 503, meaning: 'The agent cannot reach its proxy over the admin socket.', fix: 'Start it: `berth-agent proxy` (or `systemctl start berth-proxy`).' },
   PROXY_ROUTE_CONFLICT: { status: 409, meaning: 'Another service already routes this host and path.', fix: 'Use a distinct `proxy.host` or `proxy.path_prefix`.' },
   REGISTRY_ERROR: { status: 502, meaning: 'The registry did not resolve the image tag to a digest.', fix: 'Check the image name and tag exist, and registry credentials.' },

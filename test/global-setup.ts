@@ -30,7 +30,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const demoImages = await buildDemoImages(registry.address, demoImageRequests);
     project.provide('registry', registry.address);
     project.provide('demoImages', demoImages);
-    process.stderr.write(`[berth] docker test setup ready in ${Date.now() - startedAtMs} ms (registry ${registry.address})\n`);
+    process.stderr.write(
+      `[berth] docker test setup ready in ${Date.now() - startedAtMs} ms (registry ${registry.address})\n`,
+    );
     return async () => {
       await removeDemoImageRefs(Object.values(demoImages));
       await registry.stop();

@@ -1,14 +1,18 @@
-import { processOutput, runCli, type CliCommand } from '../../shared/cli/run-cli.ts';
+import { processOutput, runCli, type CliCommand, type CliOutput } from '../../shared/cli/run-cli.ts';
 import { initCommand } from './init.ts';
 import { runCommand } from './run.ts';
 import { trustCommand } from './trust.ts';
 import { proxyCommand } from './proxy.ts';
 
-export type AgentCommand = CliCommand<null>;
+export interface AgentCliContext {
+  output: CliOutput;
+}
+
+export type AgentCommand = CliCommand<AgentCliContext>;
 
 const commands: AgentCommand[] = [initCommand, runCommand, proxyCommand, trustCommand];
 
 /** `berth-agent <command>`; returns the exit code. */
-export function runAgentCli(argv: string[]): Promise<number> {
-  return runCli('berth-agent', commands, argv, null, processOutput);
+export function runAgentCli(argv: string[], output: CliOutput = processOutput): Promise<number> {
+  return runCli('berth-agent', commands, argv, { output }, output);
 }

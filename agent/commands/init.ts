@@ -21,6 +21,7 @@ Options:
   --api-port PORT             API port (default: 7443)
   --public-url URL            URL operators reach the API at (default: https://127.0.0.1:PORT)
   --http-port PORT            proxy port for app traffic (default: 80)
+  --docker-network NAME       Docker network for app containers (default: berth)
   --trust-release-key KEY     public release key to trust (repeatable)
   --trust-operator-key KEY    public operator key to trust (repeatable)
   --force                     overwrite an existing setup`;
@@ -29,7 +30,7 @@ export const initCommand: AgentCommand = {
   name: 'init',
   summary: 'set up the agent on this server (keys, certificate, config)',
   usage,
-  async run(argv) {
+  async run(argv, context) {
     const { values } = parseOptions(
       argv,
       {
@@ -40,6 +41,7 @@ export const initCommand: AgentCommand = {
         'api-port': { type: 'string', default: '7443' },
         'public-url': { type: 'string' },
         'http-port': { type: 'string', default: '80' },
+        'docker-network': { type: 'string', default: 'berth' },
         'trust-release-key': { type: 'string', multiple: true, default: [] },
         'trust-operator-key': { type: 'string', multiple: true, default: [] },
         force: { type: 'boolean', default: false },
@@ -76,13 +78,14 @@ export const initCommand: AgentCommand = {
       dataDir,
       api: { host: values['api-host'], port: apiPort },
       proxy: { httpPort: Number(values['http-port']) },
+      docker: { network: values['docker-network'] },
       trust: { releaseKeys, operatorKeys },
       tls: { certPath, keyPath },
       identity: { signingKeyPath, encryptionKeyPath },
     });
 
     const url = values['public-url'] ?? `https://127.0.0.1:${apiPort}`;
-    process.stdout.write(
+    context.output.out(
       [
         `Agent ${name} (fleet ${values.fleet}) set up in ${dataDir}`,
         `  API URL:      ${url}`,

@@ -8,7 +8,7 @@ export const proxyCommand: AgentCommand = {
 
 Serves app traffic on the HTTP port and takes routing commands on the admin socket.
 Normally started by systemd (berth-proxy.service) or by \`berth-agent run\`.`,
-  async run(argv) {
+  async run(argv, _context) {
     await runProxyCommand(argv);
     return 0;
   },

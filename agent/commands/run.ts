@@ -29,7 +29,7 @@ export const runCommand: AgentCommand = {
   name: 'run',
   summary: 'run the agent (API, deployer, reconciler)',
   usage,
-  async run(argv) {
+  async run(argv, _context) {
     const { values } = parseOptions(
       argv,
       { 'data-dir': { type: 'string', default: process.env.BERTH_DATA_DIR ?? defaultDataDir() }, 'no-proxy': { type: 'boolean', default: false } },
@@ -60,6 +60,7 @@ export const runCommand: AgentCommand = {
       openSecrets: (sealed: string) => openSecrets(sealed, encryptionKey),
       sleep: (ms: number) => sleep(ms),
       now: () => new Date(),
+      crashAfterStep: process.env.BERTH_FAULT_CRASH_AFTER_STEP,
     };
     const deployer = new Deployer(deps);
     const reconciler = new Reconciler(deps, { intervalMs: config.reconcileIntervalMs });

@@ -13,7 +13,7 @@ export const trustCommand: AgentCommand = {
   name: 'trust',
   summary: 'add or remove trusted release and operator keys',
   usage,
-  async run(argv) {
+  async run(argv, context) {
     const { values } = parseOptions(
       argv,
       {
@@ -42,7 +42,7 @@ export const trustCommand: AgentCommand = {
         operatorKeys: merge(config.trust.operatorKeys, values['operator-key']),
       },
     });
-    process.stdout.write(`Updated trusted keys in ${path}; restart the agent to apply.\n`);
+    context.output.out(`Updated trusted keys in ${path}; restart the agent to apply.\n`);
     return 0;
   },
 };

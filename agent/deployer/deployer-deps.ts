@@ -17,5 +17,7 @@ export interface DeployerDeps {
   /** Opens this host's sealed secrets of a release (JWE → name/value map). */
   openSecrets(sealed: string): Promise<Record<string, string>>;
   sleep(ms: number): Promise<void>;
+  /** Fault injection for crash-recovery tests ($BERTH_FAULT_CRASH_AFTER_STEP): SIGKILL self after recording this step. */
+  crashAfterStep?: string;
   now(): Date;
 }

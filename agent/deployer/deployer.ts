@@ -2,10 +2,11 @@ import { BerthError, isBerthError } from '../../shared/errors.ts';
 import type { ReleaseManifest } from '../../shared/manifest/schema.ts';
 import { containerSpecFor } from '../docker/container-spec.ts';
 import type { ContainerInfo } from '../docker/container-engine.ts';
-import type { Deployment } from '../state/deployment.ts';
+import type { Deployment, DeploymentStep } from '../state/deployment.ts';
 import type { DeployerDeps } from './deployer-deps.ts';
 import { rolesOnHost, targetAddress, type HostRole } from './host-plan.ts';
 import { pullImage } from './pull-image.ts';
+import { openHostSecrets } from './host-secrets.ts';
 import { waitUntilReady } from './readiness.ts';
 import { pruneReleases } from './prune-releases.ts';
 import { decodeStoredManifest } from './stored-manifest.ts';
@@ -120,16 +121,15 @@ export class Deployer {
   }
 
   async #pull(id: number, manifest: ReleaseManifest): Promise<void> {
-    this.#deps.store.transition(id, 'pulling', `pulling ${manifest.image}`);
+    this.#enter(id, 'pulling', `pulling ${manifest.image}`);
     await pullImage(this.#deps, id, manifest.image);
   }
 
   async #startCandidates(id: number, manifest: ReleaseManifest, hostRoles: HostRole[], candidates: Candidate[]): Promise<void> {
     const { store, engine, network, hostName } = this.#deps;
-    store.transition(id, 'starting', `starting ${hostRoles.map((r) => r.name).join(', ')}`);
+    this.#enter(id, 'starting', `starting ${hostRoles.map((r) => r.name).join(', ')}`);
     await engine.ensureNetwork(network);
-    const sealed = manifest.secrets[hostName];
-    const secretEnv = sealed ? await this.#deps.openSecrets(sealed) : {};
+    const secretEnv = await openHostSecrets(this.#deps, manifest);
     for (const hostRole of hostRoles) {
       const spec = containerSpecFor({ manifest, role: hostRole.name, host: hostName, secretEnv, network });
       const containerId = await engine.createContainer(spec);
@@ -141,7 +141,7 @@ export class Deployer {
 
   async #checkCandidates(id: number, manifest: ReleaseManifest, candidates: Candidate[]): Promise<void> {
     const { store, engine, proxy, network } = this.#deps;
-    store.transition(id, 'checking', 'waiting for the new containers to be healthy');
+    this.#enter(id, 'checking', 'waiting for the new containers to be healthy');
     await Promise.all(
       candidates.map(async ({ hostRole, containerId, containerName }) => {
         const proxySettings = hostRole.role.proxy;
@@ -163,7 +163,7 @@ export class Deployer {
 
   async #switchProxy(id: number, candidates: Candidate[]): Promise<void> {
     const { store, proxy } = this.#deps;
-    store.transition(id, 'switching', 'moving new requests to the new containers');
+    this.#enter(id, 'switching', 'moving new requests to the new containers');
     for (const { hostRole, containerId } of candidates) {
       const settings = hostRole.role.proxy;
       if (!settings) continue;
@@ -185,7 +185,7 @@ export class Deployer {
 
   async #drainAndStopPrevious(id: number, manifest: ReleaseManifest, candidates: Candidate[]): Promise<void> {
     const { store, engine, proxy, network } = this.#deps;
-    store.transition(id, 'draining', 'draining and stopping the previous containers');
+    this.#enter(id, 'draining', 'draining and stopping the previous containers');
     const keep = new Set(candidates.map((c) => c.containerId));
     const running = (await engine.listContainers({ 'berth.service': manifest.service }, network)).filter(
       (c) => c.state === 'running' && !keep.has(c.id),
@@ -276,6 +276,12 @@ export class Deployer {
     if (!release) return null;
     const role = container.labels['berth.role'] ?? '';
     return decodeStoredManifest(release.jws).roles[role]?.proxy?.appPort ?? null;
+  }
+
+  /** Records the step, then (in fault-injection tests only) dies right after it, as a crash would. */
+  #enter(id: number, step: DeploymentStep, message: string): void {
+    this.#deps.store.transition(id, step, message);
+    if (this.#deps.crashAfterStep === step) process.kill(process.pid, 'SIGKILL');
   }
 
   async #targetOf(containerId: string, appPort: number): Promise<string> {

@@ -5,12 +5,25 @@ export interface ContainerInspection {
   Id: string;
   Name: string;
   Created: string;
-  State: { Status: string; Running: boolean; ExitCode: number; Health?: { Status: string } | undefined };
+  State: {
+    Status: string;
+    Running: boolean;
+    ExitCode: number;
+    Health?: { Status: string } | undefined;
+  };
   Config: { Image: string; Labels: Record<string, string> | null };
   NetworkSettings: { Networks: Record<string, { IPAddress: string } | undefined> | null };
 }
 
-const containerStates: readonly ContainerState[] = ['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead'];
+const containerStates: readonly ContainerState[] = [
+  'created',
+  'running',
+  'paused',
+  'restarting',
+  'removing',
+  'exited',
+  'dead',
+];
 
 /** Maps an engine inspection to the port's ContainerInfo; the address is the one on `network`. */
 export function containerInfoFrom(inspection: ContainerInspection, network: string): ContainerInfo {

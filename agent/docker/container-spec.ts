@@ -37,7 +37,10 @@ export function containerSpecFor(input: ContainerSpecInput): ContainerSpec {
   const { manifest, host, network } = input;
   const role = manifest.roles[input.role];
   if (role === undefined) {
-    throw new BerthError('MANIFEST_INVALID', `Release ${manifest.sequence} of ${manifest.service} has no role "${input.role}".`);
+    throw new BerthError(
+      'MANIFEST_INVALID',
+      `Release ${manifest.sequence} of ${manifest.service} has no role "${input.role}".`,
+    );
   }
   const name = containerNameFor(manifest.service, input.role, manifest.version, manifest.sequence);
   return {
@@ -72,7 +75,12 @@ export function containerSpecFor(input: ContainerSpecInput): ContainerSpec {
 }
 
 /** `<service>-<role>-<version>-<sequence>`, the version cut down to characters Docker accepts. */
-export function containerNameFor(service: string, role: string, version: string, sequence: number): string {
+export function containerNameFor(
+  service: string,
+  role: string,
+  version: string,
+  sequence: number,
+): string {
   const safeVersion = version.replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, MAX_VERSION_IN_NAME_CHARS);
   return `${service}-${role}-${safeVersion}-${sequence}`;
 }

@@ -33,13 +33,20 @@ export function engineMessage(error: unknown): string {
  * A BerthError for a failed engine call: "<what we tried>: <what Docker said>". Secrets (registry
  * passwords) are cut out of the text, since registries sometimes echo what they were sent.
  */
-export function engineError(code: ErrorCode, action: string, error: unknown, secrets: string[] = []): BerthError {
+export function engineError(
+  code: ErrorCode,
+  action: string,
+  error: unknown,
+  secrets: string[] = [],
+): BerthError {
   const message = redact(`${action}: ${engineMessage(error)}`, secrets);
   return new BerthError(code, message);
 }
 
 export function redact(text: string, secrets: string[]): string {
-  return secrets.filter((secret) => secret.length > 0).reduce((result, secret) => result.split(secret).join('[redacted]'), text);
+  return secrets
+    .filter((secret) => secret.length > 0)
+    .reduce((result, secret) => result.split(secret).join('[redacted]'), text);
 }
 
 function asShape(value: unknown): EngineErrorShape {

@@ -35,7 +35,11 @@ export class DockerodeEngine implements ContainerEngine {
     try {
       await this.#docker.ping();
     } catch (error) {
-      throw engineError('CONTAINER_FAILED', `Docker engine at ${this.#socketPath} does not answer`, error);
+      throw engineError(
+        'DOCKER_UNAVAILABLE',
+        `Docker engine at ${this.#socketPath} does not answer`,
+        error,
+      );
     }
   }
 
@@ -109,7 +113,11 @@ export class DockerodeEngine implements ContainerEngine {
         const existing = await this.inspectContainer(spec.name, spec.network);
         if (existing) return existing.id;
       }
-      throw engineError('CONTAINER_FAILED', `Could not create container ${spec.name} from ${spec.image}`, error);
+      throw engineError(
+        'CONTAINER_FAILED',
+        `Could not create container ${spec.name} from ${spec.image}`,
+        error,
+      );
     }
   }
 
@@ -164,10 +172,14 @@ export class DockerodeEngine implements ContainerEngine {
       throw engineError('CONTAINER_FAILED', 'Could not list containers', error);
     }
     // A container removed between list and inspect is simply no longer there.
-    const infos = await Promise.all(summaries.map((summary) => this.inspectContainer(summary.Id, network)));
+    const infos = await Promise.all(
+      summaries.map((summary) => this.inspectContainer(summary.Id, network)),
+    );
     return infos
       .filter((info): info is ContainerInfo => info !== null)
-      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.name.localeCompare(b.name));
+      .sort(
+        (a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.name.localeCompare(b.name),
+      );
   }
 
   /** An absent container has no log lines: callers use this while reporting another failure. */

@@ -23,12 +23,12 @@ export async function checkTarget(
   let lastStatus = 'no answer';
   try {
     for (;;) {
-      const checkTimeoutMs = Math.min(healthCheck.timeoutMs, deadline - performance.now());
+      const checkTimeoutMs = Math.min(healthCheck.timeoutMs, msUntil(deadline));
       if (checkTimeoutMs <= 0 || signal?.aborted === true) break;
       const status = await probe(client, healthCheck.path, checkTimeoutMs, signal);
       if (typeof status === 'number' && status >= 200 && status < 300) return { healthy: true };
       lastStatus = String(status);
-      const waitMs = Math.min(healthCheck.intervalMs, deadline - performance.now());
+      const waitMs = Math.min(healthCheck.intervalMs, msUntil(deadline));
       if (waitMs <= 0) break;
       await sleep(waitMs, undefined, { signal }).catch(() => undefined);
     }
@@ -62,9 +62,14 @@ async function probe(
     await response.body.dump();
     return response.statusCode;
   } catch (error) {
-    if (timeout.aborted) return `no answer within ${Math.round(timeoutMs)} ms`;
+    if (timeout.aborted) return `no answer within ${timeoutMs} ms`;
     return describeNetworkError(error);
   }
+}
+
+/** Whole milliseconds left until `deadline` (timers take integers). */
+function msUntil(deadline: number): number {
+  return Math.floor(deadline - performance.now());
 }
 
 function describeNetworkError(error: unknown): string {

@@ -48,10 +48,9 @@ export class ProxyClient {
     return this.#call('POST', '/targets/drain', request, request.timeoutMs + callSlackMs);
   }
 
-  async removeService(name: string): Promise<boolean> {
-    const path = `/services/${encodeURIComponent(name)}`;
-    const { removed } = await this.#call<{ removed: boolean }>('DELETE', path);
-    return removed;
+  /** Removes the service's routes; in-flight requests finish on their own. No error if absent. */
+  async removeService(name: string): Promise<void> {
+    await this.#call<{ removed: boolean }>('DELETE', `/services/${encodeURIComponent(name)}`);
   }
 
   async close(): Promise<void> {

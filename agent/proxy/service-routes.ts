@@ -24,7 +24,7 @@ export class ServiceRoutes {
     this.#upstreams = upstreams;
     this.#statePath = statePath;
     this.#logger = logger;
-    this.table = new RouteTable([], () => null);
+    this.table = new RouteTable<Upstream>([], () => null);
   }
 
   list(): ServiceRoute[] {

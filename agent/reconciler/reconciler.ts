@@ -5,6 +5,7 @@ import { containerSpecFor } from '../docker/container-spec.ts';
 import type { DeployerDeps } from '../deployer/deployer-deps.ts';
 import { rolesOnHost, targetAddress, type HostRole } from '../deployer/host-plan.ts';
 import { decodeStoredManifest } from '../deployer/stored-manifest.ts';
+import { openHostSecrets } from '../deployer/host-secrets.ts';
 import { planRepairs, type Repair } from './repair-plan.ts';
 
 /**
@@ -73,7 +74,7 @@ export class Reconciler {
     const manifest = decodeStoredManifest(release.jws);
     const hostRoles = rolesOnHost(manifest, hostName);
     const containers = await engine.listContainers({ 'berth.service': service }, network);
-    const repairs = planRepairs({ manifest, hostRoles, containers, routes, network, hostName });
+    const repairs = planRepairs({ manifest, hostRoles, containers, routes });
     for (const repair of repairs) {
       this.#deps.logger.warn({ service, role: repair.role, action: repair.action, container: repair.containerName }, 'repairing');
       await this.#apply(repair, manifest, hostRoles);
@@ -92,8 +93,7 @@ export class Reconciler {
         await engine.startContainer(repair.containerName);
         break;
       case 'recreate': {
-        const sealed = manifest.secrets[hostName];
-        const secretEnv = sealed ? await this.#deps.openSecrets(sealed) : {};
+        const secretEnv = await openHostSecrets(this.#deps, manifest);
         await engine.removeContainer(repair.containerName);
         const id = await engine.createContainer(containerSpecFor({ manifest, role: repair.role, host: hostName, secretEnv, network }));
         await engine.startContainer(id);

@@ -1,7 +1,7 @@
 import type { ReleaseManifest } from '../../shared/manifest/schema.ts';
 import type { ServiceRoute } from '../proxy/admin-protocol.ts';
 import type { ContainerInfo } from '../docker/container-engine.ts';
-import { containerSpecFor } from '../docker/container-spec.ts';
+import { containerNameFor } from '../docker/container-spec.ts';
 import { targetAddress, type HostRole } from '../deployer/host-plan.ts';
 
 export interface Repair {
@@ -20,14 +20,12 @@ export function planRepairs(input: {
   hostRoles: HostRole[];
   containers: ContainerInfo[];
   routes: ServiceRoute[];
-  network: string;
-  hostName: string;
 }): Repair[] {
-  const { manifest, hostRoles, containers, routes, network, hostName } = input;
+  const { manifest, hostRoles, containers, routes } = input;
   const repairs: Repair[] = [];
   const wanted = new Set<string>();
   for (const hostRole of hostRoles) {
-    const name = containerSpecFor({ manifest, role: hostRole.name, host: hostName, secretEnv: {}, network }).name;
+    const name = containerNameFor(manifest.service, hostRole.name, manifest.version, manifest.sequence);
     wanted.add(name);
     const container = containers.find((c) => c.name === name);
     if (!container) {

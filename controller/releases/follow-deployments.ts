@@ -1,4 +1,4 @@
-import { styleText } from 'node:util';
+import { colour } from '../../shared/cli/colour.ts';
 import type { CliOutput } from '../../shared/cli/run-cli.ts';
 import type { AgentClient } from '../client/agent-client.ts';
 import { TERMINAL_STATES, type AgentDeployment } from '../client/agent-api.ts';
@@ -35,7 +35,7 @@ export async function followDeployments(
               output.out(`${JSON.stringify({ host: client.name, ...event })}\n`);
             } else {
               const role = event.role ? ` ${event.role}` : '';
-              output.out(`${styleText('cyan', `[${client.name.padEnd(width)}]`)} ${colourStep(event.step)}${role}  ${event.message}\n`);
+              output.out(`${colour('cyan', `[${client.name.padEnd(width)}]`)} ${colourStep(event.step)}${role}  ${event.message}\n`);
             }
           }
           if (TERMINAL_STATES.includes(current.state) && answer.events.length === 0) break;
@@ -50,7 +50,7 @@ export async function followDeployments(
 
 function colourStep(step: string): string {
   const padded = step.padEnd(11);
-  if (step === 'done') return styleText('green', padded);
-  if (step === 'failed' || step === 'rolled_back') return styleText('red', padded);
+  if (step === 'done') return colour('green', padded);
+  if (step === 'failed' || step === 'rolled_back') return colour('red', padded);
   return padded;
 }

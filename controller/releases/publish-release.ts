@@ -1,4 +1,4 @@
-import { styleText } from 'node:util';
+import { colour } from '../../shared/cli/colour.ts';
 import { BerthError, isBerthError } from '../../shared/errors.ts';
 import type { CliOutput } from '../../shared/cli/run-cli.ts';
 import type { ReleaseManifest } from '../../shared/manifest/schema.ts';
@@ -39,12 +39,12 @@ export async function publishRelease(
     output.out(`${JSON.stringify({ release: { service: manifest.service, version: manifest.version, sequence: manifest.sequence }, hosts: outcomes.map(summary) })}\n`);
   }
   if (!failed.length) {
-    if (!options.json) output.out(styleText('green', `${manifest.service} ${manifest.version} is live on ${outcomes.length} host(s)\n`));
+    if (!options.json) output.out(colour('green', `${manifest.service} ${manifest.version} is live on ${outcomes.length} host(s)\n`));
     return outcomes;
   }
   for (const outcome of failed) {
     const reason = describeFailure(outcome);
-    output.err(`${styleText('red', `[${outcome.host}] ${reason.message}`)}\n`);
+    output.err(`${colour('red', `[${outcome.host}] ${reason.message}`)}\n`);
     for (const line of reason.details) output.err(`  ${line}\n`);
   }
   throw new BerthError(

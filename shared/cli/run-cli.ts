@@ -1,4 +1,4 @@
-import { styleText } from 'node:util';
+import { colour } from './colour.ts';
 import { BerthError, isBerthError } from '../errors.ts';
 
 export interface CliCommand<Context> {
@@ -67,13 +67,13 @@ export async function runCli<Context>(
 
 export function reportError(error: unknown, output: CliOutput): void {
   if (isBerthError(error)) {
-    output.err(`${styleText('red', `ERROR ${error.code}: ${error.message}`)}\n`);
+    output.err(`${colour('red', `ERROR ${error.code}: ${error.message}`)}\n`);
     for (const line of error.details) output.err(`  ${line}\n`);
     if (error.hint) output.err(`  ${error.hint}\n`);
     const cause = error.cause instanceof Error ? error.cause.message : null;
     if (cause) output.err(`  cause: ${cause}\n`);
     return;
   }
-  output.err(`${styleText('red', `ERROR unexpected: ${(error as Error)?.message ?? String(error)}`)} (please report)\n`);
+  output.err(`${colour('red', `ERROR unexpected: ${(error as Error)?.message ?? String(error)}`)} (please report)\n`);
   if (process.env.BERTH_DEBUG) output.err(`${(error as Error)?.stack ?? ''}\n`);
 }

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-
+import { unknownKeyMessage } from './unknown-key.ts';
 
 type Issue = z.core.$ZodIssue;
 type RawIssue = z.core.$ZodRawIssue;
@@ -38,14 +38,26 @@ export function formatKeyPath(path: readonly PropertyKey[]): string {
     .join('');
 }
 
-function isIntegerSchema(issue: RawIssue): boolean {
+function isIntegerSchema(issue: RawIssue & { expected: string }): boolean {
+  if (issue.expected === 'int') return true;
   const def = issue.inst?._zod.def;
-  return def !== undefined && 'format' in def && (def.format === 'safeint' || def.format === 'int32');
+  return (
+    def !== undefined && 'format' in def && (def.format === 'safeint' || def.format === 'int32')
+  );
 }
 
-function expectedOf(issue: RawIssue & { expected: string }): string {
-  if (issue.expected === 'number' && isIntegerSchema(issue)) return expectedWords.int ?? 'an integer';
-  return expectedWords[issue.expected] ?? issue.expected;
+function knownKeysOf(issue: RawIssue): string[] {
+  const def = issue.inst?._zod.def;
+  const shape = def !== undefined && 'shape' in def ? def.shape : undefined;
+  return typeof shape === 'object' && shape !== null ? Object.keys(shape) : [];
+}
+
+function wrongType(issue: RawIssue & { expected: string }): string {
+  if (isIntegerSchema(issue)) {
+    const got = typeof issue.input === 'number' ? String(issue.input) : describeValue(issue.input);
+    return `expected an integer, got ${got}`;
+  }
+  return `expected ${expectedWords[issue.expected] ?? issue.expected}, got ${describeValue(issue.input)}`;
 }
 
 function bound(issue: {
@@ -62,7 +74,12 @@ function bound(issue: {
       ? 'must not be empty'
       : `expected at ${issue.side} ${limit} characters`;
   }
-  const words = issue.inclusive === false ? (issue.side === 'least' ? 'more than' : 'less than') : `at ${issue.side}`;
+  const words =
+    issue.inclusive === false
+      ? issue.side === 'least'
+        ? 'more than'
+        : 'less than'
+      : `at ${issue.side}`;
   return `expected ${words} ${limit}, got ${String(issue.input)}`;
 }
 
@@ -73,17 +90,22 @@ function bound(issue: {
 export const configErrorMap: z.core.$ZodErrorMap = (issue) => {
   switch (issue.code) {
     case 'invalid_type':
-      if (issue.input === undefined) return 'required';
-      return `expected ${expectedOf(issue)}, got ${describeValue(issue.input)}`;
+      return issue.input === undefined ? 'required' : wrongType(issue);
     case 'too_small':
       return bound({ ...issue, side: 'least', limit: issue.minimum });
     case 'too_big':
       return bound({ ...issue, side: 'most', limit: issue.maximum });
     case 'invalid_value':
       return `expected ${issue.values.map((value) => JSON.stringify(value)).join(' or ')}, got ${describeValue(issue.input)}`;
+    case 'invalid_union':
+      return unionMismatch(issue.errors, issue.input);
+    case 'unrecognized_keys':
+      return issue.keys.map((key) => unknownKeyMessage(key, knownKeysOf(issue))).join('; ');
     case 'invalid_format':
       if (issue.format === 'url') return `expected a URL, got ${describeValue(issue.input)}`;
-      if (issue.format === 'starts_with') return `expected a string starting with "/", got ${describeValue(issue.input)}`;
+      if (issue.format === 'starts_with' && 'prefix' in issue) {
+        return `expected a string starting with ${JSON.stringify(issue.prefix)}, got ${describeValue(issue.input)}`;
+      }
       return `expected ${issue.format}, got ${describeValue(issue.input)}`;
     default:
       return undefined;
@@ -99,7 +121,8 @@ function unionMismatch(errors: readonly Issue[][], input: unknown): string {
   const expected = new Set<string>();
   for (const branch of errors) {
     for (const issue of branch) {
-      if (issue.code === 'invalid_type') expected.add(expectedWords[issue.expected] ?? issue.expected);
+      if (issue.code === 'invalid_type')
+        expected.add(expectedWords[issue.expected] ?? issue.expected);
     }
   }
   return `expected ${[...expected].join(' or ')}, got ${describeValue(input)}`;
@@ -109,25 +132,44 @@ function line(path: readonly PropertyKey[], message: string): string {
   return path.length === 0 ? message : `${formatKeyPath(path)}: ${message}`;
 }
 
+function depthOf(branch: readonly Issue[]): number {
+  return Math.max(...branch.map((issue) => issue.path.length));
+}
+
 /**
- * One line per problem, each prefixed by its key path. For a union (a setting with several
- * accepted forms) it reports the form the value was evidently written in: the branch that
- * did not fail on the value's kind, with the fewest problems.
+ * The union branch the value was evidently written for: not one that failed on the value's
+ * kind; of the rest, the one whose problems lie deepest (it matched the most structure), then
+ * the one with the fewest problems.
  */
-export function formatProblems(issues: readonly Issue[], base: readonly PropertyKey[] = []): string[] {
+function likeliestBranch(errors: readonly Issue[][]): Issue[] | undefined {
+  let best: Issue[] | undefined;
+  for (const branch of errors) {
+    if (isTypeMismatch(branch)) continue;
+    const better =
+      best === undefined ||
+      depthOf(branch) > depthOf(best) ||
+      (depthOf(branch) === depthOf(best) && branch.length < best.length);
+    if (better) best = branch;
+  }
+  return best;
+}
+
+/** One line per problem, each prefixed by its key path. */
+export function formatProblems(
+  issues: readonly Issue[],
+  base: readonly PropertyKey[] = [],
+): string[] {
   return issues.flatMap((issue) => {
     const path = [...base, ...issue.path];
     if (issue.code === 'invalid_union') {
-      const candidates = issue.errors.filter((branch) => !isTypeMismatch(branch));
-      const best = candidates.reduce<Issue[] | undefined>(
-        (chosen, branch) => (chosen === undefined || branch.length < chosen.length ? branch : chosen),
-        undefined,
-      );
-      return best ? formatProblems(best, path) : [line(path, unionMismatch(issue.errors, issue.input))];
+      const branch = likeliestBranch(issue.errors);
+      return branch ? formatProblems(branch, path) : [line(path, issue.message)];
     }
     if (issue.code === 'invalid_key') {
       const reasons = issue.issues.map((inner) => inner.message).join('; ');
-      return [line(path.slice(0, -1), `invalid key ${JSON.stringify(String(path.at(-1)))}: ${reasons}`)];
+      return [
+        line(path.slice(0, -1), `invalid key ${JSON.stringify(String(path.at(-1)))}: ${reasons}`),
+      ];
     }
     return [line(path, issue.message)];
   });
@@ -136,7 +178,10 @@ export function formatProblems(issues: readonly Issue[], base: readonly Property
 export type CheckResult<T> = { ok: true; value: T } | { ok: false; problems: string[] };
 
 /** Validates `input` against `schema`, returning the parsed value or every problem as a line. */
-export function checkAgainst<S extends z.ZodType>(schema: S, input: unknown): CheckResult<z.output<S>> {
+export function checkAgainst<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+): CheckResult<z.output<S>> {
   const result = schema.safeParse(input, { error: configErrorMap, reportInput: true });
   return result.success
     ? { ok: true, value: result.data }

@@ -1,7 +1,16 @@
 import { execFile } from 'node:child_process';
 import { randomUUID, createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, copyFile, mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readFile,
+  realpath,
+  rm,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +45,14 @@ const versionRepository = 'berth-demo';
 const keyLabel = 'berth.demo.key';
 const serverSourcePath = fileURLToPath(new URL('../fixtures/demo-app/server.js', import.meta.url));
 const imageNodePath = '/usr/bin/node';
+/** Fixed owner, order and mtime: the same inputs give the same layer digest. */
+const reproducibleTarFlags = [
+  '--sort=name',
+  '--numeric-owner',
+  '--owner=0',
+  '--group=0',
+  '--mtime=@0',
+];
 
 /**
  * Builds the demo app images offline and pushes them to `registry`: one base image imported from
@@ -80,17 +97,15 @@ async function ensureBaseImage(nodePath: string, key: string): Promise<string> {
     const rootfs = join(dir, 'rootfs');
     await writeRootfs(rootfs, nodePath);
     const tarPath = join(dir, 'rootfs.tar');
-    // Fixed owner, order and mtime: the same inputs give the same layer digest.
-    await execFileAsync('tar', ['-C', rootfs, '--sort=name', '--numeric-owner', '--owner=0', '--group=0', '--mtime=@0', '-cf', tarPath, '.']);
-    await docker([
-      'image', 'import',
-      '--change', `CMD ["${imageNodePath}","/app/server.js"]`,
-      '--change', 'ENV PATH=/usr/local/bin:/usr/bin:/bin',
-      '--change', `EXPOSE ${DEMO_APP_PORT}`,
-      '--change', 'WORKDIR /app',
-      '--change', `LABEL ${keyLabel}=${key}`,
-      tarPath, ref,
-    ]);
+    await execFileAsync('tar', ['-C', rootfs, ...reproducibleTarFlags, '-cf', tarPath, '.']);
+    const changes = [
+      `CMD ["${imageNodePath}","/app/server.js"]`,
+      'ENV PATH=/usr/local/bin:/usr/bin:/bin',
+      `EXPOSE ${DEMO_APP_PORT}`,
+      'WORKDIR /app',
+      `LABEL ${keyLabel}=${key}`,
+    ];
+    await docker(['image', 'import', ...asChangeFlags(changes), tarPath, ref]);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -102,7 +117,11 @@ async function ensureBaseImage(nodePath: string, key: string): Promise<string> {
 async function writeRootfs(rootfs: string, nodePath: string): Promise<void> {
   await copyInto(rootfs, nodePath, imageNodePath);
   for (const library of await sharedLibrariesOf(nodePath)) await copyInto(rootfs, library, library);
-  await writeInto(rootfs, '/etc/passwd', 'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n');
+  await writeInto(
+    rootfs,
+    '/etc/passwd',
+    'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n',
+  );
   await writeInto(rootfs, '/etc/group', 'root:x:0:\nnogroup:x:65534:\n');
   await copyInto(rootfs, serverSourcePath, '/app/server.js');
   await writeInto(rootfs, '/app/package.json', '{ "type": "module" }\n');
@@ -112,7 +131,9 @@ async function writeRootfs(rootfs: string, nodePath: string): Promise<void> {
 
 async function sharedLibrariesOf(binaryPath: string): Promise<string[]> {
   const { stdout } = await execFileAsync('ldd', [binaryPath]);
-  return [...stdout.matchAll(/(\/\S+) \(0x[0-9a-f]+\)/g)].flatMap((match) => (match[1] ? [match[1]] : []));
+  return [...stdout.matchAll(/(\/\S+) \(0x[0-9a-f]+\)/g)].flatMap((match) =>
+    match[1] ? [match[1]] : [],
+  );
 }
 
 async function copyInto(rootfs: string, source: string, target: string): Promise<void> {
@@ -128,17 +149,24 @@ async function writeInto(rootfs: string, target: string, content: string): Promi
   await writeFile(destination, content, { mode: 0o644 });
 }
 
-async function ensureVersionImage(base: string, key: string, request: DemoImageRequest): Promise<string> {
-  const variant = `${request.version.replace(/[^a-zA-Z0-9_.-]/g, '-')}${request.failHealth ? '-failing' : ''}`;
+async function ensureVersionImage(
+  base: string,
+  key: string,
+  request: DemoImageRequest,
+): Promise<string> {
+  const variant = `${tagFor(request.version)}${request.failHealth ? '-failing' : ''}`;
   const ref = `${versionRepository}:${variant}-${key}`;
   if (await imageExists(ref)) return ref;
   // Committing a never-started container adds no layer: only the image config differs.
   const container = `berth-demo-commit-${randomUUID().slice(0, 8)}`;
   await docker(['container', 'create', '--name', container, base]);
   try {
-    const changes = [`ENV APP_VERSION=${request.version}`, `LABEL berth.demo.version=${request.version}`];
+    const changes = [
+      `ENV APP_VERSION=${request.version}`,
+      `LABEL berth.demo.version=${request.version}`,
+    ];
     if (request.failHealth) changes.push('ENV FAIL_HEALTH=1');
-    await docker(['container', 'commit', ...changes.flatMap((change) => ['--change', change]), container, ref]);
+    await docker(['container', 'commit', ...asChangeFlags(changes), container, ref]);
   } finally {
     await dockerQuietly(['container', 'rm', '--force', container]);
   }
@@ -147,11 +175,12 @@ async function ensureVersionImage(base: string, key: string, request: DemoImageR
 
 async function pushDemoImage(local: string, registry: string, version: string): Promise<DemoImage> {
   const repository = `${registry}/demo`;
-  const tag = version.replace(/[^a-zA-Z0-9_.-]/g, '-');
+  const tag = tagFor(version);
   await docker(['image', 'tag', local, `${repository}:${tag}`]);
   const output = await docker(['image', 'push', `${repository}:${tag}`]);
   const digest = /digest: (sha256:[0-9a-f]{64})/.exec(output)?.[1];
-  if (digest === undefined) throw new Error(`docker push ${repository}:${tag} printed no digest:\n${output}`);
+  if (digest === undefined)
+    throw new Error(`docker push ${repository}:${tag} printed no digest:\n${output}`);
   return { version, repository, tag, digest, pinned: `${repository}@${digest}` };
 }
 
@@ -164,13 +193,33 @@ async function imageExists(ref: string): Promise<boolean> {
 
 /** Removes demo images built from an older node or server.js; images still in use stay. */
 async function pruneStaleDemoImages(currentKey: string): Promise<void> {
-  const format = ['--format', '{{.ID}}'];
-  const all = await docker(['image', 'ls', '--no-trunc', '--filter', `label=${keyLabel}`, ...format]);
-  const current = await docker(['image', 'ls', '--no-trunc', '--filter', `label=${keyLabel}=${currentKey}`, ...format]);
-  const currentIds = new Set(current.split('\n'));
-  for (const id of new Set(all.split('\n').filter((line) => line !== '' && !currentIds.has(line)))) {
-    const refs = await docker(['image', 'inspect', '--format', '{{join .RepoTags "\\n"}}\n{{join .RepoDigests "\\n"}}', id]).catch(() => '');
-    for (const ref of refs.split('\n').filter((line) => line !== '')) await dockerQuietly(['image', 'rm', ref]);
+  const current = new Set(await imageIdsLabelled(`${keyLabel}=${currentKey}`));
+  const stale = (await imageIdsLabelled(keyLabel)).filter((id) => !current.has(id));
+  const refsFormat = '{{join .RepoTags "\\n"}}\n{{join .RepoDigests "\\n"}}';
+  for (const id of new Set(stale)) {
+    const refs = await docker(['image', 'inspect', '--format', refsFormat, id]).catch(() => '');
+    // Untag first: an image with several references can only be removed by force otherwise.
+    for (const ref of lines(refs)) await dockerQuietly(['image', 'rm', ref]);
     await dockerQuietly(['image', 'rm', id]);
   }
+}
+
+async function imageIdsLabelled(label: string): Promise<string[]> {
+  const format = '{{.ID}}';
+  return lines(
+    await docker(['image', 'ls', '--no-trunc', '--filter', `label=${label}`, '--format', format]),
+  );
+}
+
+function lines(text: string): string[] {
+  return text.split('\n').filter((line) => line !== '');
+}
+
+/** A version as a Docker tag: characters Docker refuses become dashes. */
+function tagFor(version: string): string {
+  return version.replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 100);
+}
+
+function asChangeFlags(changes: string[]): string[] {
+  return changes.flatMap((change) => ['--change', change]);
 }

@@ -14,7 +14,8 @@ export async function docker(args: string[]): Promise<string> {
     return stdout.trim();
   } catch (error) {
     const stderr = (error as { stderr?: unknown }).stderr;
-    const reason = typeof stderr === 'string' && stderr.trim() !== '' ? stderr.trim() : String(error);
+    const reason =
+      typeof stderr === 'string' && stderr.trim() !== '' ? stderr.trim() : String(error);
     throw new Error(`docker ${args.join(' ')} failed: ${reason}`, { cause: error });
   }
 }

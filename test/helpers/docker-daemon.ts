@@ -46,8 +46,14 @@ async function startUnlessAnswering(): Promise<void> {
   const dockerd = spawn('dockerd', [], { detached: true, stdio: ['ignore', log, log] });
   closeSync(log);
   let exitReason: string | null = null;
-  dockerd.on('error', (error) => (exitReason = `could not be started (${error.message}); is docker.io installed?`));
-  dockerd.on('exit', (code, signal) => (exitReason = `exited (${signal ?? `code ${code}`}) before answering`));
+  dockerd.on(
+    'error',
+    (error) => (exitReason = `could not be started (${error.message}); is docker.io installed?`),
+  );
+  dockerd.on(
+    'exit',
+    (code, signal) => (exitReason = `exited (${signal ?? `code ${code}`}) before answering`),
+  );
   dockerd.unref();
 
   const deadline = Date.now() + startTimeoutMs;
@@ -59,5 +65,7 @@ async function startUnlessAnswering(): Promise<void> {
     }
     await sleep(pollIntervalMs);
   }
-  throw new Error(`dockerd did not answer on ${DOCKER_SOCKET_PATH} within ${startTimeoutMs / 1000} s; see ${DOCKERD_LOG_PATH}`);
+  throw new Error(
+    `dockerd did not answer on ${DOCKER_SOCKET_PATH} within ${startTimeoutMs / 1000} s; see ${DOCKERD_LOG_PATH}`,
+  );
 }

@@ -36,7 +36,9 @@ export async function startRegistry(): Promise<Registry> {
     if (attempt === startAttempts) {
       const log = await readFile(logPath, 'utf8').catch(() => '');
       await rm(dir, { recursive: true, force: true });
-      throw new Error(`docker-registry did not serve ${address}/v2/ (${startAttempts} attempts); its log:\n${log}`);
+      throw new Error(
+        `docker-registry did not serve ${address}/v2/ (${startAttempts} attempts); its log:\n${log}`,
+      );
     }
   }
 }

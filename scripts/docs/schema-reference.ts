@@ -1,0 +1,141 @@
+import { z } from 'zod';
+
+export type JsonSchema = z.core.JSONSchema.JSONSchema;
+
+export interface SchemaRow {
+  path: string;
+  type: string;
+  default: string;
+  description: string;
+}
+
+const publishedFormats = new Set(['date-time', 'uri']);
+
+function schemaOf(value: unknown): JsonSchema | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  return Object.fromEntries(Object.entries(value));
+}
+
+/** The schema of a map's entries, when the node is a map with free keys (a zod record). */
+function entriesOf(schema: JsonSchema): JsonSchema | undefined {
+  const entry = schemaOf(schema.additionalProperties);
+  return entry && Object.keys(entry).length > 0 ? entry : undefined;
+}
+
+/**
+ * Config sections are loose zod objects (so `x-` keys can be dropped rather than rejected);
+ * in JSON Schema they become closed maps that allow `x-` keys, which is what the loader does.
+ */
+function closeSections(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(closeSections);
+  const schema = schemaOf(value);
+  if (!schema) return value;
+  const closed: JsonSchema = Object.fromEntries(
+    Object.entries(schema).map(([keyword, child]) => [keyword, closeSections(child)]),
+  );
+  const isLoose = schemaOf(closed.additionalProperties) !== undefined && !entriesOf(closed);
+  if (closed.properties && isLoose) {
+    closed.additionalProperties = false;
+    closed.patternProperties = { '^x-': {} };
+  }
+  return closed;
+}
+
+/** The published JSON Schema of a zod schema: what a file may say (zod's input side). */
+export function jsonSchemaOf(schema: z.ZodType, meta: { id: string; title: string }): JsonSchema {
+  const generated = z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12' });
+  return { ...schemaOf(closeSections(generated)), $id: meta.id, title: meta.title };
+}
+
+function typeOf(schema: JsonSchema): string {
+  if (schema.const !== undefined) return JSON.stringify(schema.const);
+  if (schema.enum) return schema.enum.map((value) => JSON.stringify(value)).join(' or ');
+  if (schema.anyOf) return [...new Set(schema.anyOf.map(typeOf))].join(' or ');
+  if (Array.isArray(schema.type)) return schema.type.join(' or ');
+  const entry = entriesOf(schema);
+  const [only, ...more] = schema.prefixItems ?? [];
+  const items = schemaOf(schema.items);
+  switch (schema.type) {
+    case 'array':
+      if (schemaOf(only) && more.length === 0) return `list of one ${typeOf(schemaOf(only) ?? {})}`;
+      return items ? `list of ${typeOf(items)}` : 'list';
+    case 'object':
+      return entry ? `map of ${typeOf(entry)}` : 'map';
+    case undefined:
+      return 'any';
+    default:
+      return schema.format && publishedFormats.has(schema.format)
+        ? `${schema.type} (${schema.format})`
+        : schema.type;
+  }
+}
+
+function defaultOf(schema: JsonSchema, required: boolean): string {
+  if (typeof schema.derivedDefault === 'string') return `\`${schema.derivedDefault}\``;
+  const isSectionDefault =
+    schema.properties !== undefined && schemaOf(schema.default) !== undefined;
+  if (schema.default !== undefined && !isSectionDefault)
+    return `\`${JSON.stringify(schema.default)}\``;
+  return required ? 'required' : '';
+}
+
+/** One row per key path, depth first: `servers.<role>.hosts`, `proxy.healthcheck.path`, … */
+export function schemaRows(schema: JsonSchema): SchemaRow[] {
+  const rows = new Map<string, SchemaRow>();
+  const add = (path: string, node: JsonSchema, required: boolean): void => {
+    if (rows.has(path)) return;
+    rows.set(path, {
+      path,
+      type: typeOf(node),
+      default: defaultOf(node, required),
+      description: node.description ?? '',
+    });
+  };
+  const visit = (node: JsonSchema, path: string): void => {
+    for (const branch of node.anyOf ?? []) visit(branch, path);
+    for (const [key, value] of Object.entries(node.properties ?? {})) {
+      const child = schemaOf(value);
+      if (!child) continue;
+      const childPath = path ? `${path}.${key}` : key;
+      add(childPath, child, node.required?.includes(key) ?? false);
+      visit(child, childPath);
+    }
+    const entry = entriesOf(node);
+    if (entry && (entry.properties || entry.anyOf || entriesOf(entry))) {
+      const entryPath = `${path}.<${schemaOf(node.propertyNames)?.title ?? 'name'}>`;
+      add(entryPath, entry, false);
+      visit(entry, entryPath);
+    }
+  };
+  visit(schema, '');
+  return [...rows.values()];
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
+}
+
+/** A Markdown page: title, a generated-file notice, an intro, and the key table. */
+export function renderSchemaPage(page: {
+  title: string;
+  source: string;
+  intro: string;
+  rows: SchemaRow[];
+}): string {
+  const table = page.rows.map(
+    (row) =>
+      `| \`${cell(row.path)}\` | ${cell(row.type)} | ${cell(row.default)} | ${cell(row.description)} |`,
+  );
+  return [
+    `# ${page.title}`,
+    '',
+    `<!-- Generated by scripts/generate-docs.ts from ${page.source}; edit the schema, then run npm run docs:generate. -->`,
+    '',
+    page.intro,
+    '',
+    '| Key | Type | Default | Description |',
+    '| --- | --- | --- | --- |',
+    ...table,
+    '',
+  ].join('\n');
+}

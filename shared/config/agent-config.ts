@@ -1,0 +1,184 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join } from 'node:path';
+import { stringify } from 'yaml';
+import { z } from 'zod';
+import { BerthError } from '../errors.ts';
+import { SIGNING_CURVE } from '../keys/jwk.ts';
+import { decodePublicKeyText, formatPublicKey } from '../keys/public-key-text.ts';
+import { hostNamePattern, serviceNamePattern } from '../manifest/schema.ts';
+import { loadConfigFile, validateConfig } from './config-file.ts';
+import { configSection, integer, matching } from './config-section.ts';
+import type { DeepReadonly } from './deep-freeze.ts';
+
+export const AGENT_CONFIG_FILE_NAME = 'agent.yml';
+export const DEFAULT_DATA_DIR = '/var/lib/berth';
+export const DEFAULT_API_HOST = '0.0.0.0';
+export const DEFAULT_API_PORT = 7443;
+export const DEFAULT_PROXY_HTTP_HOST = '0.0.0.0';
+export const DEFAULT_PROXY_HTTP_PORT = 80;
+export const DEFAULT_DOCKER_SOCKET_PATH = '/var/run/docker.sock';
+export const DEFAULT_DOCKER_NETWORK = 'berth';
+export const DEFAULT_RECONCILE_INTERVAL_MS = 2_000;
+
+/** /var/lib/berth for root; otherwise $XDG_DATA_HOME/berth (~/.local/share/berth). */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (process.getuid?.() === 0) return DEFAULT_DATA_DIR;
+  return join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'berth');
+}
+
+/** The agent's config lives in its data dir: `<dataDir>/agent.yml`. */
+export function agentConfigPath(dataDir: string): string {
+  return join(dataDir, AGENT_CONFIG_FILE_NAME);
+}
+
+const absolutePath = z.string().refine(isAbsolute, { error: 'expected an absolute path' });
+const port = integer().min(0).max(65535);
+const listenHost = z.string().min(1);
+const derivedPath = (description: string, path: string) =>
+  absolutePath.optional().meta({ description, derivedDefault: path });
+
+const trustedKey = z
+  .string()
+  .superRefine((text, ctx) => {
+    try {
+      decodePublicKeyText(text, SIGNING_CURVE);
+    } catch (error) {
+      ctx.addIssue({
+        code: 'custom',
+        message: error instanceof BerthError ? error.message : 'invalid key',
+      });
+    }
+  })
+  .transform((text) => formatPublicKey(decodePublicKeyText(text, SIGNING_CURVE)));
+
+const agentConfigFields = configSection({
+  name: matching(hostNamePattern, 'an agent name (letters, digits, ".", "_" or "-")').describe(
+    "This agent's name: the host name releases and config/deploy.yml `servers` refer to.",
+  ),
+  fleet: matching(serviceNamePattern, 'lowercase letters, digits, "_" or "-"')
+    .default('default')
+    .describe('Fleet this agent belongs to; it refuses releases for any other.'),
+  dataDir: absolutePath
+    .default(DEFAULT_DATA_DIR)
+    .describe('Directory for state, keys and the proxy socket.'),
+  api: configSection({
+    host: listenHost.default(DEFAULT_API_HOST).describe('Address the HTTPS API listens on.'),
+    port: port.default(DEFAULT_API_PORT).describe('Port of the HTTPS API (0 picks a free one).'),
+  })
+    .prefault({})
+    .describe('The agent API (releases, status, logs, rollback).'),
+  proxy: configSection({
+    httpHost: listenHost
+      .default(DEFAULT_PROXY_HTTP_HOST)
+      .describe('Address the proxy serves app traffic on.'),
+    httpPort: port
+      .default(DEFAULT_PROXY_HTTP_PORT)
+      .describe('Port the proxy serves app traffic on.'),
+    socketPath: derivedPath(
+      'Admin socket the agent drives the proxy over.',
+      '<dataDir>/proxy.sock',
+    ),
+    statePath: derivedPath(
+      'File the proxy keeps its routes in across restarts.',
+      '<dataDir>/proxy-state.json',
+    ),
+  })
+    .prefault({})
+    .describe('The proxy process that serves app traffic.'),
+  docker: configSection({
+    socketPath: absolutePath.default(DEFAULT_DOCKER_SOCKET_PATH).describe('Docker engine socket.'),
+    network: z
+      .string()
+      .min(1)
+      .default(DEFAULT_DOCKER_NETWORK)
+      .describe('Docker network app containers join.'),
+  })
+    .prefault({})
+    .describe('The Docker engine the agent runs containers on.'),
+  trust: configSection({
+    releaseKeys: z
+      .array(trustedKey)
+      .prefault([])
+      .describe('Public keys whose signed releases this agent applies.'),
+    operatorKeys: z
+      .array(trustedKey)
+      .prefault([])
+      .describe('Public keys whose API tokens this agent accepts.'),
+  })
+    .prefault({})
+    .describe(
+      'Trusted Ed25519 public keys, as `ed25519:<base64url>` or JWK strings. Rotate by adding the new key, then removing the old.',
+    ),
+  reconcileIntervalMs: integer()
+    .min(100)
+    .default(DEFAULT_RECONCILE_INTERVAL_MS)
+    .describe('Milliseconds between reconcile passes.'),
+  tls: configSection({
+    certPath: derivedPath('PEM certificate of the API.', '<dataDir>/tls/cert.pem'),
+    keyPath: derivedPath('PEM private key of the API.', '<dataDir>/tls/key.pem'),
+  })
+    .prefault({})
+    .describe(
+      'TLS certificate and key of the API (self-signed at init; operators pin its fingerprint).',
+    ),
+  identity: configSection({
+    signingKeyPath: derivedPath(
+      'Ed25519 identity key (JWK, mode 0600).',
+      '<dataDir>/keys/identity-signing.jwk',
+    ),
+    encryptionKeyPath: derivedPath(
+      'X25519 key secrets are sealed to (JWK, mode 0600).',
+      '<dataDir>/keys/identity-encryption.jwk',
+    ),
+  })
+    .prefault({})
+    .describe(
+      "The agent's own key files: Ed25519 identity and X25519 key that secrets are sealed to.",
+    ),
+});
+
+/** The schema of the agent's config file (YAML; JSON is valid YAML too). */
+export const agentConfigSchema = agentConfigFields.transform((config) => {
+  const inDataDir = (...parts: string[]): string => join(config.dataDir, ...parts);
+  return {
+    ...config,
+    proxy: {
+      ...config.proxy,
+      socketPath: config.proxy.socketPath ?? inDataDir('proxy.sock'),
+      statePath: config.proxy.statePath ?? inDataDir('proxy-state.json'),
+    },
+    tls: {
+      certPath: config.tls.certPath ?? inDataDir('tls', 'cert.pem'),
+      keyPath: config.tls.keyPath ?? inDataDir('tls', 'key.pem'),
+    },
+    identity: {
+      signingKeyPath: config.identity.signingKeyPath ?? inDataDir('keys', 'identity-signing.jwk'),
+      encryptionKeyPath:
+        config.identity.encryptionKeyPath ?? inDataDir('keys', 'identity-encryption.jwk'),
+    },
+  };
+});
+
+export type AgentConfigInput = z.input<typeof agentConfigSchema>;
+export type AgentConfig = DeepReadonly<z.output<typeof agentConfigSchema>>;
+
+/** Loads the agent config: frozen, paths filled in from dataDir, or one CONFIG_INVALID. */
+export function loadAgentConfig(path: string): Promise<AgentConfig> {
+  return loadConfigFile(path, agentConfigSchema, 'agent config');
+}
+
+/** Validates and writes the agent config as YAML (atomically), returning what was written. */
+export async function writeAgentConfig(
+  path: string,
+  input: DeepReadonly<AgentConfigInput>,
+): Promise<AgentConfig> {
+  const config = validateConfig(agentConfigSchema, input, path);
+  const text = `# berth-agent config; keys are described in docs/reference/agent-config.md\n${stringify(config, { lineWidth: 0 })}`;
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(temporary, text, { mode: 0o644, flag: 'wx' });
+  await rename(temporary, path);
+  return config;
+}

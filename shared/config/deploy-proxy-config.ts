@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import {
+  DEFAULT_HEALTH_CHECK_INTERVAL_MS,
+  DEFAULT_HEALTH_CHECK_PATH,
+  DEFAULT_HEALTH_CHECK_TIMEOUT_MS,
+  DEFAULT_RESPONSE_TIMEOUT_MS,
+} from '../manifest/schema.ts';
+import { configSection, integer, matching } from './config-section.ts';
+
+export const DEFAULT_APP_PORT = 80;
+export const DEFAULT_PATH_PREFIX = '/';
+export const DEFAULT_STRIP_PATH_PREFIX = true;
+export const DEFAULT_HEALTHCHECK_PATH = DEFAULT_HEALTH_CHECK_PATH;
+export const DEFAULT_HEALTHCHECK_INTERVAL_SECONDS = DEFAULT_HEALTH_CHECK_INTERVAL_MS / 1000;
+export const DEFAULT_HEALTHCHECK_TIMEOUT_SECONDS = DEFAULT_HEALTH_CHECK_TIMEOUT_MS / 1000;
+export const DEFAULT_RESPONSE_TIMEOUT_SECONDS = DEFAULT_RESPONSE_TIMEOUT_MS / 1000;
+
+const hostHeader = matching(
+  /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i,
+  'a host name such as app.example.com or *.example.com',
+);
+const urlPath = z.string().startsWith('/');
+const seconds = z.number().positive();
+const port = integer().min(1).max(65535);
+
+const about = {
+  host: 'Host header routed to the app, e.g. app.example.com; `*.example.com` matches one label. Without host or hosts the route is a catch-all.',
+  hosts: 'Several host headers, instead of `host`.',
+  app_port: 'Port the app listens on inside the container.',
+  path_prefix: 'Only requests under this path prefix are routed to the app.',
+  strip_path_prefix: 'Remove the path prefix before forwarding.',
+  response_timeout: 'Seconds the proxy waits for the app to start answering a request.',
+  healthcheck:
+    'Health check the proxy runs against a new container before it switches traffic to it.',
+  path: 'Path the proxy requests; any 2xx answer is healthy.',
+  interval: 'Seconds between checks.',
+  timeout: 'Seconds one check may take.',
+};
+
+function oneHostSetting<T extends { host?: string | undefined; hosts?: string[] | undefined }>(
+  value: T,
+  ctx: z.RefinementCtx,
+): void {
+  if (value.host !== undefined && value.hosts !== undefined) {
+    ctx.addIssue({ code: 'custom', message: 'set either host or hosts, not both' });
+  }
+}
+
+/** The root `proxy` section: settings every role behind the proxy starts from. */
+export const proxyConfigSchema = configSection({
+  host: hostHeader.optional().describe(about.host),
+  hosts: z.array(hostHeader).min(1).optional().describe(about.hosts),
+  app_port: port.default(DEFAULT_APP_PORT).describe(about.app_port),
+  path_prefix: urlPath.default(DEFAULT_PATH_PREFIX).describe(about.path_prefix),
+  strip_path_prefix: z
+    .boolean()
+    .default(DEFAULT_STRIP_PATH_PREFIX)
+    .describe(about.strip_path_prefix),
+  response_timeout: seconds
+    .default(DEFAULT_RESPONSE_TIMEOUT_SECONDS)
+    .describe(about.response_timeout),
+  healthcheck: configSection({
+    path: urlPath.default(DEFAULT_HEALTHCHECK_PATH).describe(about.path),
+    interval: seconds.default(DEFAULT_HEALTHCHECK_INTERVAL_SECONDS).describe(about.interval),
+    timeout: seconds.default(DEFAULT_HEALTHCHECK_TIMEOUT_SECONDS).describe(about.timeout),
+  })
+    .prefault({})
+    .describe(about.healthcheck),
+})
+  .superRefine(oneHostSetting)
+  .prefault({})
+  .describe('Proxy settings shared by every role behind the proxy.');
+
+/** A role's `proxy` map: any key set here replaces the root `proxy` value for that role. */
+export const roleProxyConfigSchema = configSection({
+  host: hostHeader.optional().describe(about.host),
+  hosts: z.array(hostHeader).min(1).optional().describe(about.hosts),
+  app_port: port.optional().describe(about.app_port),
+  path_prefix: urlPath.optional().describe(about.path_prefix),
+  strip_path_prefix: z.boolean().optional().describe(about.strip_path_prefix),
+  response_timeout: seconds.optional().describe(about.response_timeout),
+  healthcheck: configSection({
+    path: urlPath.optional().describe(about.path),
+    interval: seconds.optional().describe(about.interval),
+    timeout: seconds.optional().describe(about.timeout),
+  })
+    .optional()
+    .describe(about.healthcheck),
+}).superRefine(oneHostSetting);
+
+export type ProxyConfig = z.output<typeof proxyConfigSchema>;
+export type RoleProxyConfig = z.output<typeof roleProxyConfigSchema>;

@@ -1,0 +1,40 @@
+import { BerthError } from '../errors.ts';
+import type { PublicJwk, PublicKey } from '../keys/jwk.ts';
+import type { ReleaseManifest } from '../manifest/schema.ts';
+import { sealSecrets } from './seal.ts';
+
+/** The secret names a host needs: those of every role that runs on it. */
+export function secretNamesForHost(roles: ReleaseManifest['roles'], hostName: string): string[] {
+  const names = Object.values(roles)
+    .filter((role) => role.hosts.includes(hostName))
+    .flatMap((role) => role.secretEnv);
+  return [...new Set(names)];
+}
+
+/**
+ * The manifest's `secrets`: for each target host, only the values its roles use, sealed to its
+ * encryption key. Hosts whose roles use no secrets get no entry.
+ */
+export async function sealSecretsPerHost(
+  roles: ReleaseManifest['roles'],
+  values: Readonly<Record<string, string>>,
+  hostKeys: Readonly<Record<string, PublicJwk | PublicKey>>,
+): Promise<Record<string, string>> {
+  const hosts = [...new Set(Object.values(roles).flatMap((role) => role.hosts))];
+  const sealed: Record<string, string> = {};
+  for (const host of hosts) {
+    const names = secretNamesForHost(roles, host);
+    if (names.length === 0) continue;
+    const key = hostKeys[host];
+    if (!key) throw new BerthError('HOST_UNKNOWN', `no encryption key is known for host "${host}"`);
+    const missing = names.filter((name) => values[name] === undefined);
+    if (missing.length > 0) {
+      throw new BerthError('CONFIG_INVALID', `secret values missing for: ${missing.join(', ')}`);
+    }
+    sealed[host] = await sealSecrets(
+      Object.fromEntries(names.map((name) => [name, values[name] ?? ''])),
+      key,
+    );
+  }
+  return sealed;
+}

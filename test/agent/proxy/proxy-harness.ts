@@ -1,0 +1,159 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
+import { createLogger } from '../../../shared/logger.ts';
+import type { SwitchServiceRequest } from '../../../agent/proxy/admin-protocol.ts';
+import { ProxyClient } from '../../../agent/proxy/proxy-client.ts';
+import { startProxy, type RunningProxy } from '../../../agent/proxy/proxy-process.ts';
+
+/** What a test upstream echoes back: who answered and what it received. */
+export interface Echo {
+  upstream: string;
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export interface TestUpstream {
+  name: string;
+  /** `127.0.0.1:port`, as the proxy's `target`. */
+  target: string;
+  /** Requests that reached the handler, including ones still running. */
+  received: number;
+  /** `/slow` requests that reached the handler. */
+  slowReceived: number;
+  close(): Promise<void>;
+}
+
+/**
+ * A keep-alive node:http app on 127.0.0.1:0 that echoes each request as JSON.
+ * `/slow?ms=N` answers after N ms; `/status/N` answers with status N.
+ */
+export async function startUpstream(name: string): Promise<TestUpstream> {
+  const upstream = { name, target: '', received: 0, slowReceived: 0, close: async () => {} };
+  const server = createServer((req, res) => {
+    upstream.received += 1;
+    if (req.url?.startsWith('/slow') === true) upstream.slowReceived += 1;
+    void echo(name, req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  upstream.target = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  upstream.close = () => {
+    server.closeAllConnections();
+    return new Promise((resolve) => server.close(() => resolve()));
+  };
+  return upstream;
+}
+
+async function echo(name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
+  const url = new URL(req.url ?? '/', 'http://upstream');
+  const delayMs = url.pathname === '/slow' ? Number(url.searchParams.get('ms') ?? 2000) : 0;
+  if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+  const status = url.pathname.startsWith('/status/') ? Number(url.pathname.slice(8)) : 200;
+  const body: Echo = {
+    upstream: name,
+    method: req.method ?? '',
+    url: req.url ?? '',
+    headers: req.headers,
+    body: Buffer.concat(chunks).toString('utf8'),
+  };
+  res.writeHead(status, { 'content-type': 'application/json', 'x-upstream': name });
+  res.end(JSON.stringify(body));
+}
+
+export interface TestProxy {
+  proxy: RunningProxy;
+  client: ProxyClient;
+  /** `http://127.0.0.1:port` of the app-traffic listener. */
+  url: string;
+  dir: string;
+  socketPath: string;
+  statePath: string;
+  /** Stops the proxy but keeps the temp dir (for restart tests). */
+  stop(): Promise<void>;
+  /** Stops the proxy and removes the temp dir. */
+  close(): Promise<void>;
+}
+
+export async function startTestProxy(options: { dir?: string } = {}): Promise<TestProxy> {
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'berth-proxy-')));
+  const socketPath = join(dir, 'proxy.sock');
+  const statePath = join(dir, 'state', 'routes.json');
+  const logger = createLogger({ name: 'proxy-test', level: process.env.PROXY_TEST_LOG ?? 'silent' });
+  const proxy = await startProxy({ httpPort: 0, httpHost: '127.0.0.1', adminSocketPath: socketPath, statePath, logger });
+  const client = new ProxyClient(socketPath);
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    await client.close();
+    await proxy.close();
+  };
+  return {
+    proxy,
+    client,
+    url: `http://127.0.0.1:${proxy.httpAddress.port}`,
+    dir,
+    socketPath,
+    statePath,
+    stop,
+    close: async () => {
+      await stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A route with the defaults a test rarely cares about. */
+export function route(target: string, overrides: Partial<SwitchServiceRequest> = {}): SwitchServiceRequest {
+  return {
+    hosts: [],
+    pathPrefix: '/',
+    stripPathPrefix: true,
+    target,
+    healthCheckPath: '/up',
+    responseTimeoutMs: 30_000,
+    ...overrides,
+  };
+}
+
+export interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+const agent = new Agent({ keepAliveTimeout: 1_000 });
+
+/** One request through the proxy with an explicit Host header. */
+export async function send(
+  baseUrl: string,
+  path: string,
+  options: { host?: string; method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<Reply> {
+  const response = await request(`${baseUrl}${path}`, {
+    dispatcher: agent,
+    method: (options.method ?? 'GET') as 'GET',
+    headers: { ...(options.host === undefined ? {} : { host: options.host }), ...options.headers },
+    body: options.body,
+  });
+  return { status: response.statusCode, headers: response.headers, text: await response.body.text() };
+}
+
+export function echoOf(reply: Reply): Echo {
+  return JSON.parse(reply.text) as Echo;
+}
+
+export async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
