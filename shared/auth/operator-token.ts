@@ -90,7 +90,7 @@ export async function verifyOperatorToken(
       `is signed by key ${headerValueText(header.kid)}, which is not a trusted operator key`,
     );
 
-  let claims: { sub?: string; iat?: number; exp?: number };
+  let claims: { sub?: unknown; iat?: unknown; exp?: unknown };
   try {
     ({ payload: claims } = await jwtVerify(token, await importJWK(key.jwk, OPERATOR_TOKEN_ALG), {
       algorithms: [OPERATOR_TOKEN_ALG],
@@ -104,8 +104,9 @@ export async function verifyOperatorToken(
     throw rejectionOf(error);
   }
   const { sub, iat, exp } = claims;
-  if (sub === undefined || iat === undefined || exp === undefined)
+  if (typeof sub !== 'string' || typeof iat !== 'number' || typeof exp !== 'number') {
     throw invalid('is missing sub, iat or exp');
+  }
   if (exp - iat > MAX_OPERATOR_TOKEN_LIFETIME_SECONDS) {
     throw invalid(
       `lifetime of ${exp - iat} s exceeds the ${MAX_OPERATOR_TOKEN_LIFETIME_SECONDS} s maximum`,

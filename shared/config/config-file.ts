@@ -23,7 +23,8 @@ export async function readConfigFile(path: string, what: string): Promise<unknow
     if (code === 'ENOENT') throw new BerthError('CONFIG_NOT_FOUND', `${what} not found: ${path}`);
     throw new BerthError('CONFIG_INVALID', `${what} ${path} cannot be read (${String(code)})`);
   }
-  const document = parseDocument(text);
+  // `merge` lets `<<: *anchor` merge maps, as Kamal's YAML (Psych) does.
+  const document = parseDocument(text, { merge: true });
   if (document.errors.length > 0) {
     throw invalid(
       path,

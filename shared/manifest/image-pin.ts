@@ -1,5 +1,4 @@
 import { BerthError } from '../errors.ts';
-import { headerValueText } from '../keys/protected-header.ts';
 import { pinnedImagePattern } from './schema.ts';
 
 /** A tag can be moved after signing; only a digest names the image that was authorised. */
@@ -7,6 +6,6 @@ export function assertImagePinned(image: unknown): void {
   if (typeof image === 'string' && pinnedImagePattern.test(image)) return;
   throw new BerthError(
     'IMAGE_NOT_PINNED',
-    `release image ${headerValueText(image)} is not pinned by digest (expected repo@sha256:<64 hex digits>)`,
+    `release image ${typeof image === 'string' ? JSON.stringify(image) : typeof image} is not pinned by digest (expected repo@sha256:<64 hex digits>)`,
   );
 }

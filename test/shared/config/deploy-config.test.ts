@@ -138,15 +138,17 @@ describe('loadDeployConfig forms', () => {
     expect(config.env).toEqual({ clear: { PORT: '3000', DEBUG: 'false' }, secret: [] });
   });
 
-  it('ignores x- keys, so YAML anchors can live in them', async () => {
+  it('ignores x- keys, so YAML anchors (and << merges) can live in them', async () => {
     const yaml = [
       'x-hosts: &hosts [app-1, app-2]',
       'x-healthcheck: &healthcheck { path: /health, interval: 2 }',
+      'x-role: &role { hosts: [worker-1], stop_timeout: 20 }',
       'service: demo',
       'image: registry.example.com/acme/demo',
       'servers:',
       '  web: *hosts',
       '  jobs: { hosts: *hosts, x-note: runs the queue }',
+      '  cron: { <<: *role, cmd: bin/cron }',
       'proxy:',
       '  healthcheck: *healthcheck',
       '  x-todo: add tls',
@@ -155,6 +157,7 @@ describe('loadDeployConfig forms', () => {
     expect(config.servers).toEqual({
       web: { hosts: ['app-1', 'app-2'] },
       jobs: { hosts: ['app-1', 'app-2'] },
+      cron: { hosts: ['worker-1'], stop_timeout: 20, cmd: ['bin/cron'] },
     });
     expect(config.proxy.healthcheck).toEqual({ path: '/health', interval: 2, timeout: 5 });
     expect(Object.keys(config)).not.toContain('x-hosts');
