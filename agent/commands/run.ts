@@ -4,7 +4,7 @@ import { parseOptions } from '../../shared/cli/parse-options.ts';
 import { agentConfigPath, defaultDataDir, loadAgentConfig } from '../../shared/config/agent-config.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { verifyOperatorToken } from '../../shared/auth/operator-token.ts';
-import { formatPublicKey, parsePublicKey, readKeyFile, publicJwkOf } from '../../shared/keys/index.ts';
+import { formatPublicKey, parsePublicKeys, readKeyFile } from '../../shared/keys/index.ts';
 import { verifyRelease } from '../../shared/manifest/release-policy.ts';
 import { openSecrets } from '../../shared/secrets/seal.ts';
 import { AgentStore } from '../state/agent-store.ts';
@@ -38,10 +38,10 @@ export const runCommand: AgentCommand = {
     const config = await loadAgentConfig(agentConfigPath(values['data-dir']));
     const logger = createLogger({ name: `berth-agent ${config.name}` });
     const store = new AgentStore(join(config.dataDir, 'agent.sqlite'));
-    const signingKey = await readKeyFile(config.identity.signingKeyPath);
-    const encryptionKey = await readKeyFile(config.identity.encryptionKeyPath);
-    const releaseKeys = config.trust.releaseKeys.map(parsePublicKey);
-    const operatorKeys = config.trust.operatorKeys.map(parsePublicKey);
+    const signingKey = await readKeyFile(config.identity.signingKeyPath, 'Ed25519');
+    const encryptionKey = await readKeyFile(config.identity.encryptionKeyPath, 'X25519');
+    const releaseKeys = parsePublicKeys(config.trust.releaseKeys, 'Ed25519');
+    const operatorKeys = parsePublicKeys(config.trust.operatorKeys, 'Ed25519');
 
     if (!values['no-proxy']) await ensureProxyRunning(config, logger);
     const engine = new DockerodeEngine({ socketPath: config.docker.socketPath });
@@ -71,8 +71,8 @@ export const runCommand: AgentCommand = {
         ...deps,
         agentVersion: AGENT_VERSION,
         identity: {
-          signingPublicKey: formatPublicKey(publicJwkOf(signingKey)),
-          encryptionPublicKey: formatPublicKey(publicJwkOf(encryptionKey)),
+          signingPublicKey: formatPublicKey(signingKey.publicJwk),
+          encryptionPublicKey: formatPublicKey(encryptionKey.publicJwk),
         },
         deployer,
         verifyRelease: (jws: string) =>

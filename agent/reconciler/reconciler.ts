@@ -40,6 +40,7 @@ export class Reconciler {
     if (this.#stopped) return;
     this.#timer = setTimeout(() => {
       this.#tick = this.reconcileOnce()
+        .then(() => undefined)
         .catch((error: unknown) => this.#deps.logger.error({ err: error }, 'reconcile pass failed'))
         .finally(() => this.#schedule(this.#intervalMs));
     }, delayMs);

@@ -1,7 +1,7 @@
 import { request, type Dispatcher } from 'undici';
 import { BerthError, isBerthError, type ErrorCode, errorCatalog } from '../../shared/errors.ts';
 import { signOperatorToken } from '../../shared/auth/operator-token.ts';
-import type { PrivateKey } from '../../shared/keys/index.ts';
+import type { SigningKey } from '../../shared/keys/index.ts';
 import { pinnedAgent } from '../../shared/tls/pinned-agent.ts';
 import type { HostEntry } from '../hosts/host-book.ts';
 import type { AgentDeployment, AgentEvent, AgentReleaseRecord, AgentStatus } from './agent-api.ts';
@@ -11,9 +11,9 @@ export class AgentClient {
   readonly name: string;
   readonly #entry: HostEntry;
   readonly #dispatcher: Dispatcher;
-  readonly #operator: { privateJwk: PrivateKey; kid: string; subject: string };
+  readonly #operator: SigningKey & { subject: string };
 
-  constructor(name: string, entry: HostEntry, operator: { privateJwk: PrivateKey; kid: string; subject: string }) {
+  constructor(name: string, entry: HostEntry, operator: SigningKey & { subject: string }) {
     this.name = name;
     this.#entry = entry;
     this.#dispatcher = pinnedAgent(entry.fingerprint);

@@ -1,20 +1,20 @@
 import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseOptions } from '../../shared/cli/parse-options.ts';
 import { BerthError } from '../../shared/errors.ts';
-import { releaseManifestSchema, MANIFEST_SCHEMA_VERSION } from '../../shared/manifest/schema.ts';
-import { buildRoleManifests } from '../../shared/config/release-from-config.ts';
-import { loadSecrets } from '../../shared/config/secrets-file.ts';
-import { sealSecrets } from '../../shared/secrets/seal.ts';
-import { parsePublicKey } from '../../shared/keys/index.ts';
+import { buildReleaseManifest, secretNamesOf } from '../../shared/config/release-from-config.ts';
+import { DEFAULT_SECRETS_FILE, loadSecrets } from '../../shared/config/secrets-file.ts';
+import type { DeployConfig } from '../../shared/config/deploy-config.ts';
+import { sealSecretsPerHost } from '../../shared/secrets/seal-per-host.ts';
+import { parsePublicKey, type PublicKey } from '../../shared/keys/index.ts';
 import type { BerthCommand } from '../cli-context.ts';
 import { loadPrivateKey } from '../keys/key-store.ts';
 import { parseImageReference, pinnedImage } from '../registry/image-reference.ts';
-import { resolveDigest } from '../registry/resolve-digest.ts';
+import { resolveDigest, type RegistryCredentials } from '../registry/resolve-digest.ts';
 import { onEveryHost, openFleetSession, type FleetSession } from '../releases/fleet-session.ts';
 import { nextSequence } from '../releases/next-sequence.ts';
 import { publishRelease } from '../releases/publish-release.ts';
-import { join } from 'node:path';
 
 const usage = `Usage: berth deploy [--version VERSION] [--hosts a,b] [--config PATH] [--json]
 
@@ -46,32 +46,23 @@ export const deployCommand: BerthCommand = {
     const session = await openFleetSession(context, { configPath: values.config, hosts: splitList(values.hosts) });
     try {
       const { config } = session;
-      const reference = parseImageReference(config.image, version);
-      const credentials = config.registry?.username
-        ? {
-            username: config.registry.username,
-            password: (await loadSecrets(config.registry.password, { env: context.env, file: join(context.cwd, '.berth/secrets') }))[
-              config.registry.password[0] ?? ''
-            ] ?? '',
-          }
-        : undefined;
-      if (!values.json) context.output.out(`Resolving ${config.image}:${version} … `);
-      const digest = await resolveDigest(reference, credentials);
+      const secretsFile = join(context.cwd, DEFAULT_SECRETS_FILE);
+      const secrets = await loadSecrets(secretNamesOf(config), { env: context.env, file: secretsFile });
+      const repository = imageRepository(config);
+      if (!values.json) context.output.out(`Resolving ${repository}:${version} … `);
+      const digest = await resolveDigest(parseImageReference(repository, version), await registryCredentials(config, context.env, secretsFile));
       if (!values.json) context.output.out(`${digest}\n`);
-      const manifest = releaseManifestSchema.parse({
-        schema: MANIFEST_SCHEMA_VERSION,
-        fleet: config.fleet,
-        service: config.service,
-        sequence: nextSequence(await highestSequences(session), new Date()),
+      const sequence = nextSequence(await highestSequences(session), new Date());
+      const manifest = buildReleaseManifest(config, {
+        sequence,
         version,
-        issuedAt: new Date().toISOString(),
-        expiresAt: new Date(Date.now() + config.release_ttl * 1000).toISOString(),
+        image: pinnedImage(repository, digest),
+        secrets: {},
+        issuedAt: new Date(),
         issuedBy: session.operator,
-        image: pinnedImage(config.image, digest),
-        ...buildRoleManifests(config),
-        secrets: await sealedSecrets(session, context.env, context.cwd),
       });
-      await publishRelease(manifest, await loadPrivateKey(context.env, 'release'), session.clients, context.output, {
+      const sealed = await sealSecretsPerHost(manifest.roles, secrets, await hostEncryptionKeys(session, manifest.roles));
+      await publishRelease({ ...manifest, secrets: sealed }, await loadPrivateKey(context.env, 'release'), session.clients, context.output, {
         json: values.json,
       });
       return 0;
@@ -81,6 +72,20 @@ export const deployCommand: BerthCommand = {
   },
 };
 
+/** `registry.server/image`, as Kamal names what it pushes; an image that already names its registry is kept. */
+export function imageRepository(config: DeployConfig): string {
+  const server = config.registry?.server;
+  return server && !config.image.startsWith(`${server}/`) ? `${server}/${config.image}` : config.image;
+}
+
+async function registryCredentials(config: DeployConfig, env: NodeJS.ProcessEnv, file: string): Promise<RegistryCredentials | undefined> {
+  const username = config.registry?.username;
+  const secretName = config.registry?.password?.[0];
+  if (!username || !secretName) return undefined;
+  const values = await loadSecrets([secretName], { env, file });
+  return { username, password: values[secretName] ?? '' };
+}
+
 /** The highest sequence each host has accepted for this service; every host must answer. */
 export async function highestSequences(session: FleetSession): Promise<number[]> {
   const results = await onEveryHost(session.clients, (client) => client.status());
@@ -89,17 +94,14 @@ export async function highestSequences(session: FleetSession): Promise<number[]>
   return results.map((r) => r.value?.sequences[session.config.service]?.highest ?? 0);
 }
 
-/** Secret env values, sealed separately to each host's encryption key (fetched over pinned TLS). */
-async function sealedSecrets(session: FleetSession, env: NodeJS.ProcessEnv, cwd: string): Promise<Record<string, string>> {
-  const names = session.config.env.secret;
-  if (!names.length) return {};
-  const values = await loadSecrets(names, { env, file: join(cwd, '.berth/secrets') });
-  const sealed: Record<string, string> = {};
-  for (const client of session.clients) {
-    const identity = await client.identity();
-    sealed[client.name] = await sealSecrets(values, parsePublicKey(identity.encryptionPublicKey));
+/** Each target host's encryption key, read over its pinned TLS channel, for hosts whose roles use secrets. */
+async function hostEncryptionKeys(session: FleetSession, roles: Record<string, { secretEnv: string[]; hosts: string[] }>): Promise<Record<string, PublicKey>> {
+  const needed = new Set(Object.values(roles).filter((r) => r.secretEnv.length).flatMap((r) => r.hosts));
+  const keys: Record<string, PublicKey> = {};
+  for (const client of session.clients.filter((c) => needed.has(c.name))) {
+    keys[client.name] = parsePublicKey((await client.identity()).encryptionPublicKey, 'X25519');
   }
-  return sealed;
+  return keys;
 }
 
 async function gitCommit(cwd: string): Promise<string> {
@@ -114,5 +116,10 @@ async function gitCommit(cwd: string): Promise<string> {
 }
 
 export function splitList(value: string | undefined): string[] | undefined {
-  return value ? value.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  return value
+    ? value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined;
 }

@@ -2,7 +2,7 @@ import { homedir, hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { BerthError } from '../../shared/errors.ts';
-import { kidOf, parsePrivateKey, readKeyFile, type PrivateKey } from '../../shared/keys/index.ts';
+import { parsePrivateKey, readKeyFile, type KeyPair } from '../../shared/keys/index.ts';
 
 export type KeyRole = 'release' | 'operator';
 
@@ -18,20 +18,16 @@ export function keyPath(env: NodeJS.ProcessEnv, role: KeyRole): string {
 }
 
 /** The private key for signing: from $BERTH_RELEASE_KEY / $BERTH_OPERATOR_KEY (CI), else the key file. */
-export async function loadPrivateKey(env: NodeJS.ProcessEnv, role: KeyRole): Promise<{ privateJwk: PrivateKey; kid: string }> {
+export async function loadPrivateKey(env: NodeJS.ProcessEnv, role: KeyRole): Promise<KeyPair> {
   const fromEnv = env[envNames[role]];
-  const privateJwk = fromEnv ? parsePrivateKey(fromEnv, envNames[role]) : await readFromFile(env, role);
-  return { privateJwk, kid: await kidOf(privateJwk) };
-}
-
-async function readFromFile(env: NodeJS.ProcessEnv, role: KeyRole): Promise<PrivateKey> {
+  if (fromEnv) return parsePrivateKey(fromEnv, `$${envNames[role]}`, 'Ed25519');
   const path = keyPath(env, role);
   if (!existsSync(path)) {
     throw new BerthError('KEY_NOT_FOUND', `no ${role} key at ${path}`, {
       hint: `run \`berth keys generate\`, or set ${envNames[role]}`,
     });
   }
-  return readKeyFile(path);
+  return readKeyFile(path, 'Ed25519');
 }
 
 /** Who is publishing, for the audit trail: $BERTH_OPERATOR, else user@host. */

@@ -3,7 +3,7 @@ import { BerthError, isBerthError } from '../../shared/errors.ts';
 import type { CliOutput } from '../../shared/cli/run-cli.ts';
 import type { ReleaseManifest } from '../../shared/manifest/schema.ts';
 import { signRelease } from '../../shared/manifest/signing.ts';
-import type { PrivateKey } from '../../shared/keys/index.ts';
+import type { SigningKey } from '../../shared/keys/index.ts';
 import type { AgentClient } from '../client/agent-client.ts';
 import type { AgentDeployment } from '../client/agent-api.ts';
 import { followDeployments, type HostOutcome } from './follow-deployments.ts';
@@ -15,7 +15,7 @@ import { followDeployments, type HostOutcome } from './follow-deployments.ts';
  */
 export async function publishRelease(
   manifest: ReleaseManifest,
-  signingKey: { privateJwk: PrivateKey; kid: string },
+  signingKey: SigningKey,
   clients: AgentClient[],
   output: CliOutput,
   options: { json: boolean },

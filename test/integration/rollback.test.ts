@@ -34,11 +34,11 @@ describe('berth rollback', () => {
     expect(result.stdout).not.toMatch(/pulled \d/);
     expect(await getText(`${host.proxyUrl}/version`)).toEqual({ status: 200, body: 'v1' });
     const releases = JSON.parse((await app.berth('releases', '--json')).stdout) as {
-      releases: { version: string; rollbackOf: number | null; hosts: Record<string, string> }[];
+      releases: { sequence: number; version: string; rollbackOf: number | null; hosts: Record<string, string> }[];
     };
     expect(releases.releases).toHaveLength(3);
     expect(releases.releases[0]).toMatchObject({ version: 'v1', hosts: { 'web-1': 'live' } });
-    expect(releases.releases[0]?.rollbackOf).toBe((releases.releases[2] as { sequence: number } & object).sequence);
+    expect(releases.releases[0]?.rollbackOf).toBe(releases.releases[2]?.sequence);
   });
 
   it('rolls forward to a named version', async () => {
