@@ -3,15 +3,23 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const noDockerode = { name: 'dockerode', message: 'Only agent/docker/ talks to dockerode.' };
-const noAgent = { group: ['**/agent/**'], message: 'Only agent/ imports agent/: share through shared/.' };
-const noController = { group: ['**/controller/**'], message: 'Only controller/ imports controller/: share through shared/.' };
+const noAgent = {
+  group: ['**/agent/**'],
+  message: 'Only agent/ imports agent/: share through shared/.',
+};
+const noController = {
+  group: ['**/controller/**'],
+  message: 'Only controller/ imports controller/: share through shared/.',
+};
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'coverage/**', 'bin/**', 'test/fixtures/**/*.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
@@ -24,7 +32,9 @@ export default tseslint.config(
   {
     files: ['agent/**/*.ts'],
     ignores: ['agent/docker/**'],
-    rules: { 'no-restricted-imports': ['error', { paths: [noDockerode], patterns: [noController] }] },
+    rules: {
+      'no-restricted-imports': ['error', { paths: [noDockerode], patterns: [noController] }],
+    },
   },
   {
     files: ['agent/docker/**/*.ts'],
@@ -36,6 +46,11 @@ export default tseslint.config(
   },
   {
     files: ['shared/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: [noDockerode], patterns: [noAgent, noController] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [noDockerode], patterns: [noAgent, noController] },
+      ],
+    },
   },
 );

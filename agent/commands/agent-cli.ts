@@ -1,4 +1,9 @@
-import { processOutput, runCli, type CliCommand, type CliOutput } from '../../shared/cli/run-cli.ts';
+import {
+  processOutput,
+  runCli,
+  type CliCommand,
+  type CliOutput,
+} from '../../shared/cli/run-cli.ts';
 import { initCommand } from './init.ts';
 import { runCommand } from './run.ts';
 import { trustCommand } from './trust.ts';

@@ -3,8 +3,18 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError } from '../../shared/errors.ts';
 import { parseOptions, requireOption } from '../../shared/cli/parse-options.ts';
-import { agentConfigPath, defaultDataDir, writeAgentConfig } from '../../shared/config/agent-config.ts';
-import { formatPublicKey, generateEncryptionKey, generateSigningKey, parsePublicKey, writeKeyFile } from '../../shared/keys/index.ts';
+import {
+  agentConfigPath,
+  defaultDataDir,
+  writeAgentConfig,
+} from '../../shared/config/agent-config.ts';
+import {
+  formatPublicKey,
+  generateEncryptionKey,
+  generateSigningKey,
+  parsePublicKey,
+  writeKeyFile,
+} from '../../shared/keys/index.ts';
 import { createSelfSignedCertificate } from '../../shared/tls/self-signed-certificate.ts';
 import type { AgentCommand } from './agent-cli.ts';
 
@@ -52,10 +62,14 @@ export const initCommand: AgentCommand = {
     const dataDir = values['data-dir'];
     const configPath = agentConfigPath(dataDir);
     if (existsSync(configPath) && !values.force) {
-      throw new BerthError('USAGE', `an agent is already set up in ${dataDir}`, { hint: 'pass --force to replace it (keys change)' });
+      throw new BerthError('USAGE', `an agent is already set up in ${dataDir}`, {
+        hint: 'pass --force to replace it (keys change)',
+      });
     }
     const releaseKeys = values['trust-release-key'].map((k) => formatPublicKey(parsePublicKey(k)));
-    const operatorKeys = values['trust-operator-key'].map((k) => formatPublicKey(parsePublicKey(k)));
+    const operatorKeys = values['trust-operator-key'].map((k) =>
+      formatPublicKey(parsePublicKey(k)),
+    );
     const apiPort = Number(values['api-port']);
 
     await mkdir(join(dataDir, 'keys'), { recursive: true, mode: 0o700 });

@@ -1,7 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseOptions } from '../../shared/cli/parse-options.ts';
-import { agentConfigPath, defaultDataDir, loadAgentConfig } from '../../shared/config/agent-config.ts';
+import {
+  agentConfigPath,
+  defaultDataDir,
+  loadAgentConfig,
+} from '../../shared/config/agent-config.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { verifyOperatorToken } from '../../shared/auth/operator-token.ts';
 import { formatPublicKey, parsePublicKeys, readKeyFile } from '../../shared/keys/index.ts';
@@ -32,7 +36,10 @@ export const runCommand: AgentCommand = {
   async run(argv, _context) {
     const { values } = parseOptions(
       argv,
-      { 'data-dir': { type: 'string', default: process.env.BERTH_DATA_DIR ?? defaultDataDir() }, 'no-proxy': { type: 'boolean', default: false } },
+      {
+        'data-dir': { type: 'string', default: process.env.BERTH_DATA_DIR ?? defaultDataDir() },
+        'no-proxy': { type: 'boolean', default: false },
+      },
       'berth-agent run',
     );
     const config = await loadAgentConfig(agentConfigPath(values['data-dir']));
@@ -80,17 +87,30 @@ export const runCommand: AgentCommand = {
             trustedKeys: releaseKeys,
             fleet: config.fleet,
             hostName: config.name,
-            lastAppliedSequence: (service: string) => store.service(service)?.highestSequence ?? null,
+            lastAppliedSequence: (service: string) =>
+              store.service(service)?.highestSequence ?? null,
             now: new Date(),
           }),
         verifyOperator: (token: string | undefined) =>
-          verifyOperatorToken(token, { trustedKeys: operatorKeys, audience: config.name, now: new Date() }),
+          verifyOperatorToken(token, {
+            trustedKeys: operatorKeys,
+            audience: config.name,
+            now: new Date(),
+          }),
       },
-      { https: { key: await readFile(config.tls.keyPath, 'utf8'), cert: await readFile(config.tls.certPath, 'utf8') } },
+      {
+        https: {
+          key: await readFile(config.tls.keyPath, 'utf8'),
+          cert: await readFile(config.tls.certPath, 'utf8'),
+        },
+      },
     );
     await app.listen({ host: config.api.host, port: config.api.port });
     reconciler.start();
-    logger.info({ url: `https://${config.api.host}:${config.api.port}`, fleet: config.fleet }, 'agent ready');
+    logger.info(
+      { url: `https://${config.api.host}:${config.api.port}`, fleet: config.fleet },
+      'agent ready',
+    );
 
     await new Promise<void>((resolve) => {
       const stop = (): void => resolve();

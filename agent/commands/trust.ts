@@ -1,6 +1,11 @@
 import { parseOptions } from '../../shared/cli/parse-options.ts';
 import { BerthError } from '../../shared/errors.ts';
-import { agentConfigPath, defaultDataDir, loadAgentConfig, writeAgentConfig } from '../../shared/config/agent-config.ts';
+import {
+  agentConfigPath,
+  defaultDataDir,
+  loadAgentConfig,
+  writeAgentConfig,
+} from '../../shared/config/agent-config.ts';
 import { formatPublicKey, parsePublicKey } from '../../shared/keys/index.ts';
 import type { AgentCommand } from './agent-cli.ts';
 
@@ -25,13 +30,18 @@ export const trustCommand: AgentCommand = {
       'berth-agent trust',
     );
     if (!values['release-key'].length && !values['operator-key'].length && !values.remove.length) {
-      throw new BerthError('USAGE', 'berth-agent trust: give --release-key, --operator-key or --remove', {
-        hint: 'run `berth-agent trust --help`',
-      });
+      throw new BerthError(
+        'USAGE',
+        'berth-agent trust: give --release-key, --operator-key or --remove',
+        {
+          hint: 'run `berth-agent trust --help`',
+        },
+      );
     }
     const path = agentConfigPath(values['data-dir']);
     const config = await loadAgentConfig(path);
-    const normalise = (keys: string[]): string[] => keys.map((k) => formatPublicKey(parsePublicKey(k)));
+    const normalise = (keys: string[]): string[] =>
+      keys.map((k) => formatPublicKey(parsePublicKey(k)));
     const removed = new Set(normalise(values.remove));
     const merge = (current: readonly string[], added: string[]): string[] =>
       [...new Set([...current, ...normalise(added)])].filter((k) => !removed.has(k));

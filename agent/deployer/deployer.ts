@@ -38,7 +38,10 @@ export class Deployer {
   start(manifest: ReleaseManifest, jws: string): Deployment {
     const { store, locks } = this.#deps;
     if (!locks.tryAcquire(manifest.service)) {
-      throw new BerthError('DEPLOY_IN_PROGRESS', `a deployment of ${manifest.service} is already running on this host`);
+      throw new BerthError(
+        'DEPLOY_IN_PROGRESS',
+        `a deployment of ${manifest.service} is already running on this host`,
+      );
     }
     try {
       const previous = store.service(manifest.service)?.liveSequence ?? null;
@@ -67,13 +70,20 @@ export class Deployer {
     for (const deployment of this.#deps.store.unfinishedDeployments()) {
       if (!this.#deps.locks.tryAcquire(deployment.service)) continue;
       const attempt = this.#deps.store.startAttempt(deployment.id);
-      this.#deps.logger.warn({ deployment: deployment.id, state: deployment.state, attempt }, 'resuming interrupted deployment');
+      this.#deps.logger.warn(
+        { deployment: deployment.id, state: deployment.state, attempt },
+        'resuming interrupted deployment',
+      );
       if (attempt > MAX_DEPLOY_ATTEMPTS) {
         await this.#rollBackInterrupted(deployment);
         this.#deps.locks.release(deployment.service);
         continue;
       }
-      this.#deps.store.recordEvent(deployment.id, deployment.state, `agent restarted; resuming (attempt ${attempt})`);
+      this.#deps.store.recordEvent(
+        deployment.id,
+        deployment.state,
+        `agent restarted; resuming (attempt ${attempt})`,
+      );
       this.#launch(deployment.id);
     }
   }
@@ -109,7 +119,10 @@ export class Deployer {
       await this.#switchProxy(id, candidates);
       await this.#drainAndStopPrevious(id, manifest, candidates);
       store.completeDeployment(id, `${manifest.version} is live`);
-      logger.info({ deployment: id, service: manifest.service, version: manifest.version }, 'deployment done');
+      logger.info(
+        { deployment: id, service: manifest.service, version: manifest.version },
+        'deployment done',
+      );
       await pruneReleases(this.#deps, manifest).catch((error: unknown) => {
         logger.warn({ err: error, service: manifest.service }, 'pruning old releases failed');
       });
@@ -125,21 +138,39 @@ export class Deployer {
     await pullImage(this.#deps, id, manifest.image);
   }
 
-  async #startCandidates(id: number, manifest: ReleaseManifest, hostRoles: HostRole[], candidates: Candidate[]): Promise<void> {
+  async #startCandidates(
+    id: number,
+    manifest: ReleaseManifest,
+    hostRoles: HostRole[],
+    candidates: Candidate[],
+  ): Promise<void> {
     const { store, engine, network, hostName } = this.#deps;
     this.#enter(id, 'starting', `starting ${hostRoles.map((r) => r.name).join(', ')}`);
     await engine.ensureNetwork(network);
     const secretEnv = await openHostSecrets(this.#deps, manifest);
     for (const hostRole of hostRoles) {
-      const spec = containerSpecFor({ manifest, role: hostRole.name, host: hostName, secretEnv, network });
+      const spec = containerSpecFor({
+        manifest,
+        role: hostRole.name,
+        host: hostName,
+        secretEnv,
+        network,
+      });
       const containerId = await engine.createContainer(spec);
       candidates.push({ hostRole, containerId, containerName: spec.name });
       await engine.startContainer(containerId);
-      store.recordEvent(id, 'starting', `started ${spec.name}`, { role: hostRole.name, data: { container: spec.name } });
+      store.recordEvent(id, 'starting', `started ${spec.name}`, {
+        role: hostRole.name,
+        data: { container: spec.name },
+      });
     }
   }
 
-  async #checkCandidates(id: number, manifest: ReleaseManifest, candidates: Candidate[]): Promise<void> {
+  async #checkCandidates(
+    id: number,
+    manifest: ReleaseManifest,
+    candidates: Candidate[],
+  ): Promise<void> {
     const { store, engine, proxy, network } = this.#deps;
     this.#enter(id, 'checking', 'waiting for the new containers to be healthy');
     await Promise.all(
@@ -147,7 +178,11 @@ export class Deployer {
         const proxySettings = hostRole.role.proxy;
         if (proxySettings) {
           const target = await this.#targetOf(containerId, proxySettings.appPort);
-          await proxy.checkTarget({ target, healthCheck: proxySettings.healthCheck, timeoutMs: manifest.deployTimeoutMs });
+          await proxy.checkTarget({
+            target,
+            healthCheck: proxySettings.healthCheck,
+            timeoutMs: manifest.deployTimeoutMs,
+          });
         } else {
           await waitUntilReady(engine, containerId, {
             network,
@@ -183,13 +218,17 @@ export class Deployer {
     }
   }
 
-  async #drainAndStopPrevious(id: number, manifest: ReleaseManifest, candidates: Candidate[]): Promise<void> {
+  async #drainAndStopPrevious(
+    id: number,
+    manifest: ReleaseManifest,
+    candidates: Candidate[],
+  ): Promise<void> {
     const { store, engine, proxy, network } = this.#deps;
     this.#enter(id, 'draining', 'draining and stopping the previous containers');
     const keep = new Set(candidates.map((c) => c.containerId));
-    const running = (await engine.listContainers({ 'berth.service': manifest.service }, network)).filter(
-      (c) => c.state === 'running' && !keep.has(c.id),
-    );
+    const running = (
+      await engine.listContainers({ 'berth.service': manifest.service }, network)
+    ).filter((c) => c.state === 'running' && !keep.has(c.id));
     await Promise.all(
       running.map(async (old) => {
         const role = old.labels['berth.role'] ?? '';
@@ -200,7 +239,12 @@ export class Deployer {
             timeoutMs: manifest.drainTimeoutMs,
           });
           if (!result.drained) {
-            store.recordEvent(id, 'draining', `${old.name}: ${result.remaining} requests still open at the drain timeout`, { role });
+            store.recordEvent(
+              id,
+              'draining',
+              `${old.name}: ${result.remaining} requests still open at the drain timeout`,
+              { role },
+            );
           }
         }
         await engine.stopContainer(old.id, stopTimeoutSeconds(manifest, role));
@@ -209,21 +253,40 @@ export class Deployer {
     );
   }
 
-  async #fail(id: number, manifest: ReleaseManifest, candidates: Candidate[], error: unknown, switched: boolean): Promise<void> {
+  async #fail(
+    id: number,
+    manifest: ReleaseManifest,
+    candidates: Candidate[],
+    error: unknown,
+    switched: boolean,
+  ): Promise<void> {
     const { store, engine, logger } = this.#deps;
-    const berthError = isBerthError(error) ? error : new BerthError('INTERNAL', 'deployment failed unexpectedly', { cause: error });
-    if (!isBerthError(error)) logger.error({ err: error, deployment: id }, 'deployment failed with an unexpected error');
+    const berthError = isBerthError(error)
+      ? error
+      : new BerthError('INTERNAL', 'deployment failed unexpectedly', { cause: error });
+    if (!isBerthError(error))
+      logger.error({ err: error, deployment: id }, 'deployment failed with an unexpected error');
     const details: string[] = [];
     for (const candidate of candidates) {
-      const lines = await engine.containerLogs(candidate.containerId, LOG_LINES_ON_FAILURE).catch(() => []);
-      if (lines.length) details.push(`--- last ${lines.length} log lines of ${candidate.containerName}`, ...lines);
+      const lines = await engine
+        .containerLogs(candidate.containerId, LOG_LINES_ON_FAILURE)
+        .catch(() => []);
+      if (lines.length)
+        details.push(`--- last ${lines.length} log lines of ${candidate.containerName}`, ...lines);
     }
     if (switched) await this.#restorePreviousRoutes(id, manifest);
     for (const candidate of candidates) {
       await engine.stopContainer(candidate.containerId, 1).catch(() => undefined);
     }
-    store.endDeployment(id, 'failed', { code: berthError.code, message: berthError.message, details: [...berthError.details, ...details] });
-    logger.warn({ deployment: id, service: manifest.service, code: berthError.code }, 'deployment failed; previous release keeps serving');
+    store.endDeployment(id, 'failed', {
+      code: berthError.code,
+      message: berthError.message,
+      details: [...berthError.details, ...details],
+    });
+    logger.warn(
+      { deployment: id, service: manifest.service, code: berthError.code },
+      'deployment failed; previous release keeps serving',
+    );
   }
 
   /** After a failure past the health check, points each route back at the live release's container. */
@@ -240,7 +303,9 @@ export class Deployer {
     );
     for (const hostRole of rolesOnHost(previousManifest, this.#deps.hostName)) {
       const settings = hostRole.role.proxy;
-      const container = containers.find((c) => c.labels['berth.role'] === hostRole.name && c.ipAddress);
+      const container = containers.find(
+        (c) => c.labels['berth.role'] === hostRole.name && c.ipAddress,
+      );
       if (!settings || !container?.ipAddress) continue;
       await this.#deps.proxy
         .switchService(hostRole.routeName, {
@@ -261,7 +326,8 @@ export class Deployer {
       { 'berth.service': deployment.service, 'berth.sequence': String(deployment.sequence) },
       network,
     );
-    for (const container of candidates) await engine.stopContainer(container.id, 1).catch(() => undefined);
+    for (const container of candidates)
+      await engine.stopContainer(container.id, 1).catch(() => undefined);
     store.endDeployment(deployment.id, 'rolled_back', {
       code: 'DEPLOY_INTERRUPTED',
       message: `interrupted ${MAX_DEPLOY_ATTEMPTS} times; rolled back, the previous release keeps serving`,
@@ -285,9 +351,15 @@ export class Deployer {
   }
 
   async #targetOf(containerId: string, appPort: number): Promise<string> {
-    const info: ContainerInfo | null = await this.#deps.engine.inspectContainer(containerId, this.#deps.network);
+    const info: ContainerInfo | null = await this.#deps.engine.inspectContainer(
+      containerId,
+      this.#deps.network,
+    );
     if (!info?.ipAddress) {
-      throw new BerthError('CONTAINER_FAILED', `container ${containerId.slice(0, 12)} has no address on ${this.#deps.network}`);
+      throw new BerthError(
+        'CONTAINER_FAILED',
+        `container ${containerId.slice(0, 12)} has no address on ${this.#deps.network}`,
+      );
     }
     return targetAddress(info.ipAddress, appPort);
   }

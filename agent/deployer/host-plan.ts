@@ -12,7 +12,11 @@ export function rolesOnHost(manifest: ReleaseManifest, hostName: string): HostRo
   return Object.entries(manifest.roles)
     .filter(([, role]) => role.hosts.includes(hostName))
     .map(([name, role]) => ({ name, role, routeName: routeNameFor(manifest.service, name) }))
-    .sort((a, b) => Number(b.role.proxy !== null) - Number(a.role.proxy !== null) || a.name.localeCompare(b.name));
+    .sort(
+      (a, b) =>
+        Number(b.role.proxy !== null) - Number(a.role.proxy !== null) ||
+        a.name.localeCompare(b.name),
+    );
 }
 
 export function routeNameFor(service: string, role: string): string {

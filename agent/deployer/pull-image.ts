@@ -3,7 +3,11 @@ import type { DeployerDeps } from './deployer-deps.ts';
 const PROGRESS_EVENT_INTERVAL_MS = 1_000;
 
 /** Pulls the release image by digest unless present, recording throttled progress as events. */
-export async function pullImage(deps: DeployerDeps, deploymentId: number, image: string): Promise<void> {
+export async function pullImage(
+  deps: DeployerDeps,
+  deploymentId: number,
+  image: string,
+): Promise<void> {
   const { engine, store } = deps;
   if (await engine.hasImage(image)) {
     store.recordEvent(deploymentId, 'pulling', 'image already present; skipping pull');
@@ -14,7 +18,10 @@ export async function pullImage(deps: DeployerDeps, deploymentId: number, image:
   await engine.pullImage(image, {
     onProgress: (progress) => {
       if (progress.layer && progress.totalBytes) {
-        layers.set(progress.layer, { current: progress.currentBytes ?? 0, total: progress.totalBytes });
+        layers.set(progress.layer, {
+          current: progress.currentBytes ?? 0,
+          total: progress.totalBytes,
+        });
       }
       const now = deps.now().getTime();
       if (now - lastEventAt < PROGRESS_EVENT_INTERVAL_MS) return;
@@ -25,9 +32,14 @@ export async function pullImage(deps: DeployerDeps, deploymentId: number, image:
         currentBytes += layer.current;
         totalBytes += layer.total;
       }
-      store.recordEvent(deploymentId, 'pulling', `pulled ${formatMegabytes(currentBytes)} of ${formatMegabytes(totalBytes)}`, {
-        data: { currentBytes, totalBytes, layers: layers.size },
-      });
+      store.recordEvent(
+        deploymentId,
+        'pulling',
+        `pulled ${formatMegabytes(currentBytes)} of ${formatMegabytes(totalBytes)}`,
+        {
+          data: { currentBytes, totalBytes, layers: layers.size },
+        },
+      );
     },
   });
   store.recordEvent(deploymentId, 'pulling', 'image pulled');

@@ -11,17 +11,29 @@ export const READINESS_DELAY_MS = 3_000;
 export async function waitUntilReady(
   engine: ContainerEngine,
   containerId: string,
-  options: { network: string; timeoutMs: number; sleep: (ms: number) => Promise<void>; now: () => Date },
+  options: {
+    network: string;
+    timeoutMs: number;
+    sleep: (ms: number) => Promise<void>;
+    now: () => Date;
+  },
 ): Promise<void> {
   const deadline = options.now().getTime() + options.timeoutMs;
   let runningSince: number | null = null;
   let lastSeen = 'not inspected';
   while (options.now().getTime() < deadline) {
     const info = await engine.inspectContainer(containerId, options.network);
-    if (!info) throw new BerthError('CONTAINER_FAILED', `container ${containerId.slice(0, 12)} disappeared while starting`);
+    if (!info)
+      throw new BerthError(
+        'CONTAINER_FAILED',
+        `container ${containerId.slice(0, 12)} disappeared while starting`,
+      );
     lastSeen = info.health ? `${info.state}, ${info.health}` : info.state;
     if (info.state === 'exited' || info.state === 'dead') {
-      throw new BerthError('CONTAINER_FAILED', `container ${info.name} exited with code ${info.exitCode ?? '?'} while starting`);
+      throw new BerthError(
+        'CONTAINER_FAILED',
+        `container ${info.name} exited with code ${info.exitCode ?? '?'} while starting`,
+      );
     }
     if (info.state === 'running') {
       if (info.health === 'healthy') return;

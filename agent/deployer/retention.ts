@@ -17,8 +17,14 @@ export function planRetention(
   const sequences = [...new Set(containers.map(sequenceOf))].sort((a, b) => b - a);
   const kept = new Set(sequences.slice(0, options.retainReleases));
   kept.add(options.liveSequence);
-  const containersToRemove = containers.filter((c) => !kept.has(sequenceOf(c)) && c.state !== 'running');
-  const keptImages = new Set(containers.filter((c) => !containersToRemove.includes(c)).map((c) => c.image));
-  const imagesToRemove = [...new Set(containersToRemove.map((c) => c.image))].filter((image) => !keptImages.has(image));
+  const containersToRemove = containers.filter(
+    (c) => !kept.has(sequenceOf(c)) && c.state !== 'running',
+  );
+  const keptImages = new Set(
+    containers.filter((c) => !containersToRemove.includes(c)).map((c) => c.image),
+  );
+  const imagesToRemove = [...new Set(containersToRemove.map((c) => c.image))].filter(
+    (image) => !keptImages.has(image),
+  );
   return { containersToRemove, imagesToRemove };
 }

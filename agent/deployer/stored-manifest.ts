@@ -7,7 +7,8 @@ import { releaseManifestSchema, type ReleaseManifest } from '../../shared/manife
  */
 export function decodeStoredManifest(jws: string): ReleaseManifest {
   const payload = jws.split('.')[1];
-  if (payload === undefined) throw new BerthError('MANIFEST_INVALID', 'stored release is not a compact JWS');
+  if (payload === undefined)
+    throw new BerthError('MANIFEST_INVALID', 'stored release is not a compact JWS');
   const json: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
   return releaseManifestSchema.parse(json);
 }

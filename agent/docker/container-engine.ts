@@ -3,7 +3,8 @@
  * (dockerode-engine.ts); tests of pure logic may use an in-memory fake, integration tests the real one.
  */
 
-export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+export type ContainerState =
+  'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 
 export interface ContainerSpec {
   name: string;
@@ -51,7 +52,10 @@ export interface ContainerEngine {
   ping(): Promise<void>;
   ensureNetwork(name: string): Promise<void>;
   hasImage(ref: string): Promise<boolean>;
-  pullImage(ref: string, options?: { auth?: RegistryAuth; onProgress?: (progress: PullProgress) => void }): Promise<void>;
+  pullImage(
+    ref: string,
+    options?: { auth?: RegistryAuth; onProgress?: (progress: PullProgress) => void },
+  ): Promise<void>;
   /** Creates the container; if one with the same name exists it is returned as is (idempotent for crash recovery). */
   createContainer(spec: ContainerSpec): Promise<string>;
   startContainer(id: string): Promise<void>;

@@ -27,13 +27,21 @@ export async function describeHost(deps: HttpDeps): Promise<{
   for (const service of deps.store.services()) {
     sequences[service.service] = { live: service.liveSequence, highest: service.highestSequence };
     const latest = deps.store.latestDeployment(service.service);
-    const containers = await deps.engine.listContainers({ 'berth.service': service.service }, deps.network);
-    const live = service.liveSequence === null ? null : deps.store.release(service.service, service.liveSequence);
+    const containers = await deps.engine.listContainers(
+      { 'berth.service': service.service },
+      deps.network,
+    );
+    const live =
+      service.liveSequence === null
+        ? null
+        : deps.store.release(service.service, service.liveSequence);
     const manifest = live ? decodeStoredManifest(live.jws) : null;
     const state = latest && latest.state !== 'done' ? latest.state : live ? 'live' : 'none';
     for (const { name } of manifest ? rolesOnHost(manifest, deps.hostName) : []) {
       const container = containers.find(
-        (c) => c.labels['berth.role'] === name && c.labels['berth.sequence'] === String(service.liveSequence),
+        (c) =>
+          c.labels['berth.role'] === name &&
+          c.labels['berth.sequence'] === String(service.liveSequence),
       );
       rows.push({
         service: service.service,

@@ -11,7 +11,10 @@ import { deploymentRoutes } from './routes/deployments.ts';
  * The agent's HTTPS API, built but not listening, so tests drive it with inject().
  * /v1/health and /v1/identity are open; everything else needs an operator token.
  */
-export function buildServer(deps: HttpDeps, options: { https?: { key: string; cert: string } } = {}): FastifyInstance {
+export function buildServer(
+  deps: HttpDeps,
+  options: { https?: { key: string; cert: string } } = {},
+): FastifyInstance {
   const serverOptions: FastifyServerOptions & { https?: { key: string; cert: string } } = {
     loggerInstance: deps.logger,
     disableRequestLogging: true,
@@ -27,13 +30,29 @@ export function buildServer(deps: HttpDeps, options: { https?: { key: string; ce
     }
     const statusCode = (error as { statusCode?: number }).statusCode;
     if (statusCode && statusCode >= 400 && statusCode < 500) {
-      return reply.status(statusCode).send(new BerthError('USAGE', 'the request is malformed; check the body and parameters').toJSON());
+      return reply
+        .status(statusCode)
+        .send(
+          new BerthError(
+            'USAGE',
+            'the request is malformed; check the body and parameters',
+          ).toJSON(),
+        );
     }
     request.log.error({ err: error, url: request.url }, 'unexpected error');
-    return reply.status(500).send(new BerthError('INTERNAL', 'internal error; see the agent log').toJSON());
+    return reply
+      .status(500)
+      .send(new BerthError('INTERNAL', 'internal error; see the agent log').toJSON());
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send(new BerthError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`).toJSON()),
+    reply
+      .status(404)
+      .send(
+        new BerthError(
+          'NOT_FOUND',
+          `no route ${request.method} ${request.url.split('?')[0]}`,
+        ).toJSON(),
+      ),
   );
 
   app.register(healthRoutes(deps));

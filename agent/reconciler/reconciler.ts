@@ -55,10 +55,20 @@ export class Reconciler {
     for (const service of services) {
       if (!this.#deps.locks.tryAcquire(service.service)) continue;
       try {
-        made.push(...(await this.#reconcileService(service.service, service.liveSequence as number, routes)));
+        made.push(
+          ...(await this.#reconcileService(
+            service.service,
+            service.liveSequence as number,
+            routes,
+          )),
+        );
       } catch (error) {
         this.#deps.logger.warn(
-          { service: service.service, code: isBerthError(error) ? error.code : 'INTERNAL', err: error },
+          {
+            service: service.service,
+            code: isBerthError(error) ? error.code : 'INTERNAL',
+            err: error,
+          },
           'could not repair service; will retry',
         );
       } finally {
@@ -68,7 +78,11 @@ export class Reconciler {
     return made;
   }
 
-  async #reconcileService(service: string, liveSequence: number, routes: ServiceRoute[]): Promise<Repair[]> {
+  async #reconcileService(
+    service: string,
+    liveSequence: number,
+    routes: ServiceRoute[],
+  ): Promise<Repair[]> {
     const { store, engine, network, hostName } = this.#deps;
     const release = store.release(service, liveSequence);
     if (!release) return [];
@@ -77,7 +91,10 @@ export class Reconciler {
     const containers = await engine.listContainers({ 'berth.service': service }, network);
     const repairs = planRepairs({ manifest, hostRoles, containers, routes });
     for (const repair of repairs) {
-      this.#deps.logger.warn({ service, role: repair.role, action: repair.action, container: repair.containerName }, 'repairing');
+      this.#deps.logger.warn(
+        { service, role: repair.role, action: repair.action, container: repair.containerName },
+        'repairing',
+      );
       await this.#apply(repair, manifest, hostRoles);
     }
     return repairs;
@@ -96,7 +113,9 @@ export class Reconciler {
       case 'recreate': {
         const secretEnv = await openHostSecrets(this.#deps, manifest);
         await engine.removeContainer(repair.containerName);
-        const id = await engine.createContainer(containerSpecFor({ manifest, role: repair.role, host: hostName, secretEnv, network }));
+        const id = await engine.createContainer(
+          containerSpecFor({ manifest, role: repair.role, host: hostName, secretEnv, network }),
+        );
         await engine.startContainer(id);
         break;
       }
@@ -106,13 +125,21 @@ export class Reconciler {
     if (hostRole?.role.proxy) await this.#route(hostRole, repair.containerName, manifest);
   }
 
-  async #route(hostRole: HostRole, containerName: string, manifest: ReleaseManifest): Promise<void> {
+  async #route(
+    hostRole: HostRole,
+    containerName: string,
+    manifest: ReleaseManifest,
+  ): Promise<void> {
     const settings = hostRole.role.proxy;
     if (!settings) return;
     const info = await this.#deps.engine.inspectContainer(containerName, this.#deps.network);
     if (!info?.ipAddress) return;
     const target = targetAddress(info.ipAddress, settings.appPort);
-    await this.#deps.proxy.checkTarget({ target, healthCheck: settings.healthCheck, timeoutMs: manifest.deployTimeoutMs });
+    await this.#deps.proxy.checkTarget({
+      target,
+      healthCheck: settings.healthCheck,
+      timeoutMs: manifest.deployTimeoutMs,
+    });
     await this.#deps.proxy.switchService(hostRole.routeName, {
       hosts: settings.hosts,
       pathPrefix: settings.pathPrefix,

@@ -25,31 +25,55 @@ export function planRepairs(input: {
   const repairs: Repair[] = [];
   const wanted = new Set<string>();
   for (const hostRole of hostRoles) {
-    const name = containerNameFor(manifest.service, hostRole.name, manifest.version, manifest.sequence);
+    const name = containerNameFor(
+      manifest.service,
+      hostRole.name,
+      manifest.version,
+      manifest.sequence,
+    );
     wanted.add(name);
     const container = containers.find((c) => c.name === name);
     if (!container) {
-      repairs.push({ action: 'recreate', role: hostRole.name, containerName: name, reason: 'container is missing' });
+      repairs.push({
+        action: 'recreate',
+        role: hostRole.name,
+        containerName: name,
+        reason: 'container is missing',
+      });
       continue;
     }
     if (container.state === 'dead' || container.state === 'removing') {
-      repairs.push({ action: 'recreate', role: hostRole.name, containerName: name, reason: `container is ${container.state}` });
+      repairs.push({
+        action: 'recreate',
+        role: hostRole.name,
+        containerName: name,
+        reason: `container is ${container.state}`,
+      });
       continue;
     }
     if (container.state !== 'running') {
-      repairs.push({ action: 'start', role: hostRole.name, containerName: name, reason: `container is ${container.state}` });
+      repairs.push({
+        action: 'start',
+        role: hostRole.name,
+        containerName: name,
+        reason: `container is ${container.state}`,
+      });
       continue;
     }
     const settings = hostRole.role.proxy;
     if (!settings) continue;
     const route = routes.find((r) => r.service === hostRole.routeName);
-    const target = container.ipAddress ? targetAddress(container.ipAddress, settings.appPort) : null;
+    const target = container.ipAddress
+      ? targetAddress(container.ipAddress, settings.appPort)
+      : null;
     if (!route || route.target !== target) {
       repairs.push({
         action: 'route',
         role: hostRole.name,
         containerName: name,
-        reason: route ? `proxy routes to ${route.target}, container is at ${target ?? 'no address'}` : 'proxy has no route',
+        reason: route
+          ? `proxy routes to ${route.target}, container is at ${target ?? 'no address'}`
+          : 'proxy has no route',
       });
     }
   }

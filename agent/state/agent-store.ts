@@ -78,7 +78,9 @@ export class AgentStore {
   }
 
   service(service: string): ServiceRecord | null {
-    const row = this.#db.prepare<[string], ServiceRow>('SELECT * FROM services WHERE service = ?').get(service);
+    const row = this.#db
+      .prepare<[string], ServiceRow>('SELECT * FROM services WHERE service = ?')
+      .get(service);
     return row ? toService(row) : null;
   }
 
@@ -101,7 +103,15 @@ export class AgentStore {
           `INSERT INTO releases (service, sequence, version, image, issued_by, jws, received_at)
            VALUES (?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(release.service, release.sequence, release.version, release.image, release.issuedBy, release.jws, now);
+        .run(
+          release.service,
+          release.sequence,
+          release.version,
+          release.image,
+          release.issuedBy,
+          release.jws,
+          now,
+        );
       this.#db
         .prepare(
           `INSERT INTO services (service, live_sequence, highest_sequence, updated_at) VALUES (?, NULL, ?, ?)
@@ -115,7 +125,14 @@ export class AgentStore {
         )
         .run(release.service, release.sequence, previousSequence, now, now);
       const deploymentId = Number(result.lastInsertRowid);
-      this.#insertEvent(deploymentId, 'received', null, `release ${release.version} (sequence ${release.sequence}) verified`, null, now);
+      this.#insertEvent(
+        deploymentId,
+        'received',
+        null,
+        `release ${release.version} (sequence ${release.sequence}) verified`,
+        null,
+        now,
+      );
       return deploymentId;
     })();
     return this.deployment(id) as Deployment;
@@ -123,7 +140,9 @@ export class AgentStore {
 
   release(service: string, sequence: number): StoredRelease | null {
     const row = this.#db
-      .prepare<[string, number], ReleaseRow>('SELECT * FROM releases WHERE service = ? AND sequence = ?')
+      .prepare<[string, number], ReleaseRow>(
+        'SELECT * FROM releases WHERE service = ? AND sequence = ?',
+      )
       .get(service, sequence);
     return row ? toRelease(row) : null;
   }
@@ -131,29 +150,39 @@ export class AgentStore {
   releases(service: string | null, limit: number): StoredRelease[] {
     const rows = service
       ? this.#db
-          .prepare<[string, number], ReleaseRow>('SELECT * FROM releases WHERE service = ? ORDER BY sequence DESC LIMIT ?')
+          .prepare<[string, number], ReleaseRow>(
+            'SELECT * FROM releases WHERE service = ? ORDER BY sequence DESC LIMIT ?',
+          )
           .all(service, limit)
       : this.#db
-          .prepare<[number], ReleaseRow>('SELECT * FROM releases ORDER BY received_at DESC, sequence DESC LIMIT ?')
+          .prepare<[number], ReleaseRow>(
+            'SELECT * FROM releases ORDER BY received_at DESC, sequence DESC LIMIT ?',
+          )
           .all(limit);
     return rows.map(toRelease);
   }
 
   deployment(id: number): Deployment | null {
-    const row = this.#db.prepare<[number], DeploymentRow>('SELECT * FROM deployments WHERE id = ?').get(id);
+    const row = this.#db
+      .prepare<[number], DeploymentRow>('SELECT * FROM deployments WHERE id = ?')
+      .get(id);
     return row ? toDeployment(row) : null;
   }
 
   deploymentsFor(service: string, sequence: number): Deployment[] {
     return this.#db
-      .prepare<[string, number], DeploymentRow>('SELECT * FROM deployments WHERE service = ? AND sequence = ? ORDER BY id')
+      .prepare<[string, number], DeploymentRow>(
+        'SELECT * FROM deployments WHERE service = ? AND sequence = ? ORDER BY id',
+      )
       .all(service, sequence)
       .map(toDeployment);
   }
 
   latestDeployment(service: string): Deployment | null {
     const row = this.#db
-      .prepare<[string], DeploymentRow>('SELECT * FROM deployments WHERE service = ? ORDER BY id DESC LIMIT 1')
+      .prepare<[string], DeploymentRow>(
+        'SELECT * FROM deployments WHERE service = ? ORDER BY id DESC LIMIT 1',
+      )
       .get(service);
     return row ? toDeployment(row) : null;
   }
@@ -168,20 +197,41 @@ export class AgentStore {
   }
 
   /** Records that the deployment enters `state`; called before the step's side effect. */
-  transition(id: number, state: DeploymentState, message: string, role: string | null = null): void {
+  transition(
+    id: number,
+    state: DeploymentState,
+    message: string,
+    role: string | null = null,
+  ): void {
     const now = this.#timestamp();
     this.#db.transaction(() => {
-      this.#db.prepare('UPDATE deployments SET state = ?, updated_at = ? WHERE id = ?').run(state, now, id);
+      this.#db
+        .prepare('UPDATE deployments SET state = ?, updated_at = ? WHERE id = ?')
+        .run(state, now, id);
       this.#insertEvent(id, state, role, message, null, now);
     })();
   }
 
-  recordEvent(id: number, step: string, message: string, options: { role?: string | null; data?: Record<string, unknown> } = {}): void {
-    this.#insertEvent(id, step, options.role ?? null, message, options.data ?? null, this.#timestamp());
+  recordEvent(
+    id: number,
+    step: string,
+    message: string,
+    options: { role?: string | null; data?: Record<string, unknown> } = {},
+  ): void {
+    this.#insertEvent(
+      id,
+      step,
+      options.role ?? null,
+      message,
+      options.data ?? null,
+      this.#timestamp(),
+    );
   }
 
   startAttempt(id: number): number {
-    this.#db.prepare('UPDATE deployments SET attempt = attempt + 1, updated_at = ? WHERE id = ?').run(this.#timestamp(), id);
+    this.#db
+      .prepare('UPDATE deployments SET attempt = attempt + 1, updated_at = ? WHERE id = ?')
+      .run(this.#timestamp(), id);
     return (this.deployment(id) as Deployment).attempt;
   }
 
@@ -191,9 +241,15 @@ export class AgentStore {
     this.#db.transaction(() => {
       const deployment = this.deployment(id);
       if (!deployment) return;
-      this.#db.prepare(`UPDATE deployments SET state = 'done', updated_at = ?, finished_at = ? WHERE id = ?`).run(now, now, id);
       this.#db
-        .prepare('UPDATE services SET live_sequence = ?, live_since = ?, updated_at = ? WHERE service = ?')
+        .prepare(
+          `UPDATE deployments SET state = 'done', updated_at = ?, finished_at = ? WHERE id = ?`,
+        )
+        .run(now, now, id);
+      this.#db
+        .prepare(
+          'UPDATE services SET live_sequence = ?, live_since = ?, updated_at = ? WHERE service = ?',
+        )
         .run(deployment.sequence, now, now, deployment.service);
       this.#insertEvent(id, 'done', null, message, null, now);
     })();
@@ -213,13 +269,22 @@ export class AgentStore {
            WHERE id = ?`,
         )
         .run(state, error.code, error.message, JSON.stringify(error.details), now, now, id);
-      this.#insertEvent(id, state, null, error.message, { code: error.code, details: error.details }, now);
+      this.#insertEvent(
+        id,
+        state,
+        null,
+        error.message,
+        { code: error.code, details: error.details },
+        now,
+      );
     })();
   }
 
   events(deploymentId: number, afterId = 0): DeploymentEvent[] {
     return this.#db
-      .prepare<[number, number], EventRow>('SELECT * FROM deployment_events WHERE deployment_id = ? AND id > ? ORDER BY id')
+      .prepare<[number, number], EventRow>(
+        'SELECT * FROM deployment_events WHERE deployment_id = ? AND id > ? ORDER BY id',
+      )
       .all(deploymentId, afterId)
       .map(toEvent);
   }
@@ -233,7 +298,9 @@ export class AgentStore {
     at: string,
   ): void {
     this.#db
-      .prepare('INSERT INTO deployment_events (deployment_id, at, step, role, message, data) VALUES (?, ?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT INTO deployment_events (deployment_id, at, step, role, message, data) VALUES (?, ?, ?, ?, ?, ?)',
+      )
       .run(deploymentId, at, step, role, message, data ? JSON.stringify(data) : null);
   }
 }

@@ -24,7 +24,12 @@ export class AgentClient {
     await this.#dispatcher.close();
   }
 
-  identity(): Promise<{ name: string; fleet: string; signingPublicKey: string; encryptionPublicKey: string }> {
+  identity(): Promise<{
+    name: string;
+    fleet: string;
+    signingPublicKey: string;
+    encryptionPublicKey: string;
+  }> {
     return this.#call('GET', '/v1/identity', { auth: false });
   }
 
@@ -40,11 +45,21 @@ export class AgentClient {
     return this.#call('GET', `/v1/releases?service=${encodeURIComponent(service)}&limit=${limit}`);
   }
 
-  deployment(id: number, after: number, waitMs: number): Promise<{ deployment: AgentDeployment; events: AgentEvent[] }> {
-    return this.#call('GET', `/v1/deployments/${id}?after=${after}&waitMs=${waitMs}`, { timeoutMs: waitMs + 15_000 });
+  deployment(
+    id: number,
+    after: number,
+    waitMs: number,
+  ): Promise<{ deployment: AgentDeployment; events: AgentEvent[] }> {
+    return this.#call('GET', `/v1/deployments/${id}?after=${after}&waitMs=${waitMs}`, {
+      timeoutMs: waitMs + 15_000,
+    });
   }
 
-  async #call<T>(method: 'GET' | 'POST', path: string, options: { body?: unknown; auth?: boolean; timeoutMs?: number } = {}): Promise<T> {
+  async #call<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    options: { body?: unknown; auth?: boolean; timeoutMs?: number } = {},
+  ): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (options.auth !== false) {
       headers.authorization = `Bearer ${await signOperatorToken(this.#operator, { audience: this.name, subject: this.#operator.subject })}`;
@@ -64,7 +79,9 @@ export class AgentClient {
       if (isBerthError(error)) throw error;
       const pinning = findPinningError(error);
       if (pinning) throw pinning;
-      throw new BerthError('HOST_UNREACHABLE', `${this.name} (${this.#entry.url}) did not answer`, { cause: error });
+      throw new BerthError('HOST_UNREACHABLE', `${this.name} (${this.#entry.url}) did not answer`, {
+        cause: error,
+      });
     }
     const text = await response.body.text();
     const json: unknown = text ? JSON.parse(text) : null;
@@ -83,8 +100,14 @@ function findPinningError(error: unknown): BerthError | null {
 }
 
 function agentError(host: string, status: number, body: unknown): BerthError {
-  const payload = body as { code?: string; message?: string; hint?: string; details?: string[] } | null;
-  const code = payload?.code && payload.code in errorCatalog ? (payload.code as ErrorCode) : 'INTERNAL';
+  const payload = body as {
+    code?: string;
+    message?: string;
+    hint?: string;
+    details?: string[];
+  } | null;
+  const code =
+    payload?.code && payload.code in errorCatalog ? (payload.code as ErrorCode) : 'INTERNAL';
   return new BerthError(code, `${host}: ${payload?.message ?? `HTTP ${status}`}`, {
     hint: payload?.hint,
     details: payload?.details,

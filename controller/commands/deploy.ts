@@ -43,14 +43,23 @@ export const deployCommand: BerthCommand = {
       'berth deploy',
     );
     const version = values.version ?? context.env.VERSION ?? (await gitCommit(context.cwd));
-    const session = await openFleetSession(context, { configPath: values.config, hosts: splitList(values.hosts) });
+    const session = await openFleetSession(context, {
+      configPath: values.config,
+      hosts: splitList(values.hosts),
+    });
     try {
       const { config } = session;
       const secretsFile = join(context.cwd, DEFAULT_SECRETS_FILE);
-      const secrets = await loadSecrets(secretNamesOf(config), { env: context.env, file: secretsFile });
+      const secrets = await loadSecrets(secretNamesOf(config), {
+        env: context.env,
+        file: secretsFile,
+      });
       const repository = imageRepository(config);
       if (!values.json) context.output.out(`Resolving ${repository}:${version} … `);
-      const digest = await resolveDigest(parseImageReference(repository, version), await registryCredentials(config, context.env, secretsFile));
+      const digest = await resolveDigest(
+        parseImageReference(repository, version),
+        await registryCredentials(config, context.env, secretsFile),
+      );
       if (!values.json) context.output.out(`${digest}\n`);
       const sequence = nextSequence(await highestSequences(session), new Date());
       const manifest = buildReleaseManifest(config, {
@@ -61,10 +70,20 @@ export const deployCommand: BerthCommand = {
         issuedAt: new Date(),
         issuedBy: session.operator,
       });
-      const sealed = await sealSecretsPerHost(manifest.roles, secrets, await hostEncryptionKeys(session, manifest.roles));
-      await publishRelease({ ...manifest, secrets: sealed }, await loadPrivateKey(context.env, 'release'), session.clients, context.output, {
-        json: values.json,
-      });
+      const sealed = await sealSecretsPerHost(
+        manifest.roles,
+        secrets,
+        await hostEncryptionKeys(session, manifest.roles),
+      );
+      await publishRelease(
+        { ...manifest, secrets: sealed },
+        await loadPrivateKey(context.env, 'release'),
+        session.clients,
+        context.output,
+        {
+          json: values.json,
+        },
+      );
       return 0;
     } finally {
       await session.close();
@@ -75,10 +94,16 @@ export const deployCommand: BerthCommand = {
 /** `registry.server/image`, as Kamal names what it pushes; an image that already names its registry is kept. */
 export function imageRepository(config: DeployConfig): string {
   const server = config.registry?.server;
-  return server && !config.image.startsWith(`${server}/`) ? `${server}/${config.image}` : config.image;
+  return server && !config.image.startsWith(`${server}/`)
+    ? `${server}/${config.image}`
+    : config.image;
 }
 
-async function registryCredentials(config: DeployConfig, env: NodeJS.ProcessEnv, file: string): Promise<RegistryCredentials | undefined> {
+async function registryCredentials(
+  config: DeployConfig,
+  env: NodeJS.ProcessEnv,
+  file: string,
+): Promise<RegistryCredentials | undefined> {
   const username = config.registry?.username;
   const secretName = config.registry?.password?.[0];
   if (!username || !secretName) return undefined;
@@ -95,8 +120,15 @@ export async function highestSequences(session: FleetSession): Promise<number[]>
 }
 
 /** Each target host's encryption key, read over its pinned TLS channel, for hosts whose roles use secrets. */
-async function hostEncryptionKeys(session: FleetSession, roles: Record<string, { secretEnv: string[]; hosts: string[] }>): Promise<Record<string, PublicKey>> {
-  const needed = new Set(Object.values(roles).filter((r) => r.secretEnv.length).flatMap((r) => r.hosts));
+async function hostEncryptionKeys(
+  session: FleetSession,
+  roles: Record<string, { secretEnv: string[]; hosts: string[] }>,
+): Promise<Record<string, PublicKey>> {
+  const needed = new Set(
+    Object.values(roles)
+      .filter((r) => r.secretEnv.length)
+      .flatMap((r) => r.hosts),
+  );
   const keys: Record<string, PublicKey> = {};
   for (const client of session.clients.filter((c) => needed.has(c.name))) {
     keys[client.name] = parsePublicKey((await client.identity()).encryptionPublicKey, 'X25519');
@@ -106,12 +138,18 @@ async function hostEncryptionKeys(session: FleetSession, roles: Record<string, {
 
 async function gitCommit(cwd: string): Promise<string> {
   try {
-    const { stdout } = await promisify(execFile)('git', ['rev-parse', '--short=12', 'HEAD'], { cwd });
+    const { stdout } = await promisify(execFile)('git', ['rev-parse', '--short=12', 'HEAD'], {
+      cwd,
+    });
     return stdout.trim();
   } catch {
-    throw new BerthError('USAGE', 'berth deploy: no --version given and this is not a git checkout', {
-      hint: 'pass --version TAG (the image tag to deploy)',
-    });
+    throw new BerthError(
+      'USAGE',
+      'berth deploy: no --version given and this is not a git checkout',
+      {
+        hint: 'pass --version TAG (the image tag to deploy)',
+      },
+    );
   }
 }
 

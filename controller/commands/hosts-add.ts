@@ -18,30 +18,52 @@ export const hostsAddCommand: BerthCommand = {
   async run(argv, context) {
     const { values, positionals } = parseOptions(
       argv,
-      { url: { type: 'string' }, fingerprint: { type: 'string' }, 'no-verify': { type: 'boolean', default: false } },
+      {
+        url: { type: 'string' },
+        fingerprint: { type: 'string' },
+        'no-verify': { type: 'boolean', default: false },
+      },
       'berth hosts add',
       1,
     );
     const name = positionals[0];
     if (!name || !hostNamePattern.test(name)) {
-      throw new BerthError('USAGE', 'berth hosts add: give the host NAME (letters, digits, . _ -)', { hint: usage.split('\n')[0] });
+      throw new BerthError(
+        'USAGE',
+        'berth hosts add: give the host NAME (letters, digits, . _ -)',
+        { hint: usage.split('\n')[0] },
+      );
     }
     const entry = hostEntrySchema.safeParse({
       url: requireOption(values.url, '--url', 'berth hosts add'),
-      fingerprint: requireOption(values.fingerprint, '--fingerprint', 'berth hosts add').toLowerCase(),
+      fingerprint: requireOption(
+        values.fingerprint,
+        '--fingerprint',
+        'berth hosts add',
+      ).toLowerCase(),
     });
     if (!entry.success) {
-      throw new BerthError('USAGE', `berth hosts add: ${entry.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join('; ')}`, {
-        hint: 'the URL is https://HOST:PORT and the fingerprint sha256:<64 hex>, as `berth-agent init` printed',
-      });
+      throw new BerthError(
+        'USAGE',
+        `berth hosts add: ${entry.error.issues.map((i) => `--${String(i.path[0])}: ${i.message}`).join('; ')}`,
+        {
+          hint: 'the URL is https://HOST:PORT and the fingerprint sha256:<64 hex>, as `berth-agent init` printed',
+        },
+      );
     }
     if (!values['no-verify']) {
       const key = await loadPrivateKey(context.env, 'operator');
-      const client = new AgentClient(name, entry.data, { ...key, subject: operatorName(context.env) });
+      const client = new AgentClient(name, entry.data, {
+        ...key,
+        subject: operatorName(context.env),
+      });
       try {
         const identity = await client.identity();
         if (identity.name !== name) {
-          throw new BerthError('USAGE', `the agent at ${entry.data.url} is named "${identity.name}", not "${name}"`);
+          throw new BerthError(
+            'USAGE',
+            `the agent at ${entry.data.url} is named "${identity.name}", not "${name}"`,
+          );
         }
         await client.status();
       } finally {

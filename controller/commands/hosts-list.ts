@@ -8,12 +8,20 @@ export const hostsListCommand: BerthCommand = {
   summary: 'list registered agents',
   usage: 'Usage: berth hosts list [--json]',
   async run(argv, context) {
-    const { values } = parseOptions(argv, { json: { type: 'boolean', default: false } }, 'berth hosts list');
+    const { values } = parseOptions(
+      argv,
+      { json: { type: 'boolean', default: false } },
+      'berth hosts list',
+    );
     const hosts = await readHostBook(context.cwd);
     if (values.json) {
       context.output.out(`${JSON.stringify({ hosts }, null, 2)}\n`);
     } else {
-      const rows = Object.entries(hosts).map(([name, h]) => [name, h.url, `${h.fingerprint.slice(0, 23)}…`]);
+      const rows = Object.entries(hosts).map(([name, h]) => [
+        name,
+        h.url,
+        `${h.fingerprint.slice(0, 23)}…`,
+      ]);
       context.output.out(renderTable(['NAME', 'URL', 'FINGERPRINT'], rows));
     }
     return 0;

@@ -10,7 +10,10 @@ export const hostsRemoveCommand: BerthCommand = {
   async run(argv, context) {
     const { positionals } = parseOptions(argv, {}, 'berth hosts remove', 1);
     const name = positionals[0];
-    if (!name) throw new BerthError('USAGE', 'berth hosts remove: give the host NAME', { hint: 'see `berth hosts list`' });
+    if (!name)
+      throw new BerthError('USAGE', 'berth hosts remove: give the host NAME', {
+        hint: 'see `berth hosts list`',
+      });
     const hosts = await readHostBook(context.cwd);
     hostEntry(hosts, name);
     delete hosts[name];

@@ -5,7 +5,9 @@ import { parseOptions } from '../../shared/cli/parse-options.ts';
 import { BerthError } from '../../shared/errors.ts';
 import type { BerthCommand } from '../cli-context.ts';
 
-const template = (service: string): string => `# Berth deploy configuration. Reference: docs/reference/deploy-config.md
+const template = (
+  service: string,
+): string => `# Berth deploy configuration. Reference: docs/reference/deploy-config.md
 service: ${service}
 image: registry.example.com/acme/${service}
 
@@ -48,12 +50,18 @@ DATABASE_PASSWORD=change-me
 export const initCommand: BerthCommand = {
   name: 'init',
   summary: 'create config/deploy.yml and .berth/secrets in this app',
-  usage: 'Usage: berth init [--service NAME]\n\nWrites a commented config/deploy.yml and a .berth/secrets stub (git-ignored).',
+  usage:
+    'Usage: berth init [--service NAME]\n\nWrites a commented config/deploy.yml and a .berth/secrets stub (git-ignored).',
   async run(argv, context) {
     const { values } = parseOptions(argv, { service: { type: 'string' } }, 'berth init');
     const configPath = join(context.cwd, 'config', 'deploy.yml');
-    if (existsSync(configPath)) throw new BerthError('USAGE', `${configPath} already exists`, { hint: 'edit it, or remove it first' });
-    const service = (values.service ?? context.cwd.split('/').pop() ?? 'app').toLowerCase().replace(/[^a-z0-9_-]/g, '-');
+    if (existsSync(configPath))
+      throw new BerthError('USAGE', `${configPath} already exists`, {
+        hint: 'edit it, or remove it first',
+      });
+    const service = (values.service ?? context.cwd.split('/').pop() ?? 'app')
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]/g, '-');
     await mkdir(join(context.cwd, 'config'), { recursive: true });
     await writeFile(configPath, template(service));
     await mkdir(join(context.cwd, '.berth'), { recursive: true });
@@ -61,7 +69,8 @@ export const initCommand: BerthCommand = {
     if (!existsSync(secretsPath)) await writeFile(secretsPath, secretsTemplate, { mode: 0o600 });
     const gitignore = join(context.cwd, '.gitignore');
     const ignored = existsSync(gitignore) ? await readFile(gitignore, 'utf8') : '';
-    if (!ignored.split('\n').includes('.berth/secrets')) await appendFile(gitignore, '.berth/secrets\n');
+    if (!ignored.split('\n').includes('.berth/secrets'))
+      await appendFile(gitignore, '.berth/secrets\n');
     context.output.out(
       [
         `Created ${configPath} and .berth/secrets (git-ignored).`,

@@ -16,8 +16,15 @@ export const keysGenerateCommand: BerthCommand = {
   summary: 'create the release and operator keys',
   usage,
   async run(argv, context) {
-    const { values } = parseOptions(argv, { force: { type: 'boolean', default: false } }, 'berth keys generate');
-    const paths = { release: keyPath(context.env, 'release'), operator: keyPath(context.env, 'operator') };
+    const { values } = parseOptions(
+      argv,
+      { force: { type: 'boolean', default: false } },
+      'berth keys generate',
+    );
+    const paths = {
+      release: keyPath(context.env, 'release'),
+      operator: keyPath(context.env, 'operator'),
+    };
     if (!values.force && (existsSync(paths.release) || existsSync(paths.operator))) {
       throw new BerthError('USAGE', `keys already exist in ${keysDir(context.env)}`, {
         hint: 'pass --force to replace them (agents must then trust the new public keys)',

@@ -23,14 +23,23 @@ export const rollbackCommand: BerthCommand = {
   async run(argv, context) {
     const { values, positionals } = parseOptions(
       argv,
-      { hosts: { type: 'string' }, config: { type: 'string', short: 'c' }, json: { type: 'boolean', default: false } },
+      {
+        hosts: { type: 'string' },
+        config: { type: 'string', short: 'c' },
+        json: { type: 'boolean', default: false },
+      },
       'berth rollback',
       1,
     );
-    const session = await openFleetSession(context, { configPath: values.config, hosts: splitList(values.hosts) });
+    const session = await openFleetSession(context, {
+      configPath: values.config,
+      hosts: splitList(values.hosts),
+    });
     try {
       const service = session.config.service;
-      const histories = await onEveryHost(session.clients, (client) => client.releases(service, 200));
+      const histories = await onEveryHost(session.clients, (client) =>
+        client.releases(service, 200),
+      );
       const failed = histories.find((h) => h.error);
       if (failed) throw failed.error;
       const releases = histories.flatMap((h) => h.value?.releases ?? []);
@@ -40,14 +49,26 @@ export const rollbackCommand: BerthCommand = {
       const lifetimeMs = Date.parse(previous.expiresAt) - Date.parse(previous.issuedAt);
       const manifest = releaseManifestSchema.parse({
         ...previous,
-        sequence: nextSequence(releases.map((r) => r.sequence), now),
+        sequence: nextSequence(
+          releases.map((r) => r.sequence),
+          now,
+        ),
         issuedAt: now.toISOString(),
         expiresAt: new Date(now.getTime() + lifetimeMs).toISOString(),
         issuedBy: session.operator,
         rollbackOf: target.sequence,
       });
-      if (!values.json) context.output.out(`Rolling ${service} back to ${target.version} (release ${target.sequence}, ${target.image})\n`);
-      await publishRelease(manifest, await loadPrivateKey(context.env, 'release'), session.clients, context.output, { json: values.json });
+      if (!values.json)
+        context.output.out(
+          `Rolling ${service} back to ${target.version} (release ${target.sequence}, ${target.image})\n`,
+        );
+      await publishRelease(
+        manifest,
+        await loadPrivateKey(context.env, 'release'),
+        session.clients,
+        context.output,
+        { json: values.json },
+      );
       return 0;
     } finally {
       await session.close();
@@ -59,15 +80,28 @@ export const rollbackCommand: BerthCommand = {
  * The release to return to: the newest one of VERSION that once went live, or, without a
  * version, the newest release that went live before the current live one.
  */
-export function chooseRollbackTarget(releases: AgentReleaseRecord[], version: string | undefined): AgentReleaseRecord {
-  const wentLive = releases.filter((r) => r.state === 'done').sort((a, b) => b.sequence - a.sequence);
+export function chooseRollbackTarget(
+  releases: AgentReleaseRecord[],
+  version: string | undefined,
+): AgentReleaseRecord {
+  const wentLive = releases
+    .filter((r) => r.state === 'done')
+    .sort((a, b) => b.sequence - a.sequence);
   if (version) {
     const match = wentLive.find((r) => r.version === version);
-    if (!match) throw new BerthError('NOT_FOUND', `no release of version ${version} ever went live`, { hint: 'see `berth releases`' });
+    if (!match)
+      throw new BerthError('NOT_FOUND', `no release of version ${version} ever went live`, {
+        hint: 'see `berth releases`',
+      });
     return match;
   }
   const live = releases.filter((r) => r.live).sort((a, b) => b.sequence - a.sequence)[0];
-  const candidate = wentLive.find((r) => (live ? r.sequence < live.sequence && r.version !== live.version : true));
-  if (!candidate) throw new BerthError('NOT_FOUND', 'there is no earlier release to roll back to', { hint: 'see `berth releases`' });
+  const candidate = wentLive.find((r) =>
+    live ? r.sequence < live.sequence && r.version !== live.version : true,
+  );
+  if (!candidate)
+    throw new BerthError('NOT_FOUND', 'there is no earlier release to roll back to', {
+      hint: 'see `berth releases`',
+    });
   return candidate;
 }

@@ -17,10 +17,17 @@ export const statusCommand: BerthCommand = {
   async run(argv, context) {
     const { values } = parseOptions(
       argv,
-      { hosts: { type: 'string' }, config: { type: 'string', short: 'c' }, json: { type: 'boolean', default: false } },
+      {
+        hosts: { type: 'string' },
+        config: { type: 'string', short: 'c' },
+        json: { type: 'boolean', default: false },
+      },
       'berth status',
     );
-    const session = await openFleetSession(context, { configPath: values.config, hosts: splitList(values.hosts) });
+    const session = await openFleetSession(context, {
+      configPath: values.config,
+      hosts: splitList(values.hosts),
+    });
     try {
       const service = session.config.service;
       const results = await onEveryHost(session.clients, (client) => client.status());
@@ -37,11 +44,20 @@ export const statusCommand: BerthCommand = {
         const rows = hosts.flatMap((h) =>
           h.reachable
             ? h.roles.length
-              ? h.roles.map((r) => [h.host, r.role, r.version ?? '-', r.state, r.health, ago(r.since, now)])
+              ? h.roles.map((r) => [
+                  h.host,
+                  r.role,
+                  r.version ?? '-',
+                  r.state,
+                  r.health,
+                  ago(r.since, now),
+                ])
               : [[h.host, '-', '-', 'none', '-', '-']]
             : [[h.host, '-', '-', 'unreachable', '-', h.error ?? '']],
         );
-        context.output.out(renderTable(['HOST', 'ROLE', 'VERSION', 'STATE', 'HEALTH', 'SINCE'], rows));
+        context.output.out(
+          renderTable(['HOST', 'ROLE', 'VERSION', 'STATE', 'HEALTH', 'SINCE'], rows),
+        );
       }
       return hosts.every((h) => h.reachable) ? 0 : 1;
     } finally {

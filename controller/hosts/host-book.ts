@@ -8,7 +8,9 @@ export const hostEntrySchema = z.object({
   url: z.url({ protocol: /^https$/ }),
   fingerprint: z.string().regex(/^sha256:[0-9a-f]{64}$/),
 });
-const hostBookSchema = z.object({ hosts: z.record(z.string().regex(hostNamePattern), hostEntrySchema) });
+const hostBookSchema = z.object({
+  hosts: z.record(z.string().regex(hostNamePattern), hostEntrySchema),
+});
 
 export type HostEntry = z.infer<typeof hostEntrySchema>;
 
@@ -27,7 +29,10 @@ export async function readHostBook(cwd: string): Promise<Record<string, HostEntr
   }
   const parsed = hostBookSchema.safeParse(JSON.parse(text));
   if (!parsed.success) {
-    throw new BerthError('CONFIG_INVALID', `${path}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new BerthError(
+      'CONFIG_INVALID',
+      `${path}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   return parsed.data.hosts;
 }

@@ -6,11 +6,16 @@ import { parsePrivateKey, readKeyFile, type KeyPair } from '../../shared/keys/in
 
 export type KeyRole = 'release' | 'operator';
 
-const envNames: Record<KeyRole, string> = { release: 'BERTH_RELEASE_KEY', operator: 'BERTH_OPERATOR_KEY' };
+const envNames: Record<KeyRole, string> = {
+  release: 'BERTH_RELEASE_KEY',
+  operator: 'BERTH_OPERATOR_KEY',
+};
 
 /** Where `berth keys generate` keeps private keys: $BERTH_KEYS_DIR, else ~/.config/berth/keys. */
 export function keysDir(env: NodeJS.ProcessEnv): string {
-  return env.BERTH_KEYS_DIR ?? join(env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'berth', 'keys');
+  return (
+    env.BERTH_KEYS_DIR ?? join(env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'berth', 'keys')
+  );
 }
 
 export function keyPath(env: NodeJS.ProcessEnv, role: KeyRole): string {

@@ -10,17 +10,23 @@ export interface ImageReference {
 
 /** Splits `registry/repo:tag` the way Docker does: the first part is a registry only if it has a dot, a colon, or is localhost. */
 export function parseImageReference(image: string, tag: string): ImageReference {
-  if (image.includes('@')) throw new BerthError('CONFIG_INVALID', `image: give the repository without a digest, got "${image}"`);
+  if (image.includes('@'))
+    throw new BerthError(
+      'CONFIG_INVALID',
+      `image: give the repository without a digest, got "${image}"`,
+    );
   const parts = image.split('/');
   const first = parts[0] ?? '';
-  const hasRegistry = parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost');
+  const hasRegistry =
+    parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost');
   const registry = hasRegistry ? first : 'docker.io';
   let repository = hasRegistry ? parts.slice(1).join('/') : image;
   if (registry === 'docker.io' && !repository.includes('/')) repository = `library/${repository}`;
   if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/.test(repository)) {
     throw new BerthError('CONFIG_INVALID', `image: "${image}" is not a valid repository name`);
   }
-  if (!/^[\w][\w.-]{0,127}$/.test(tag)) throw new BerthError('USAGE', `version "${tag}" is not a valid image tag`);
+  if (!/^[\w][\w.-]{0,127}$/.test(tag))
+    throw new BerthError('USAGE', `version "${tag}" is not a valid image tag`);
   return { registry, repository, tag };
 }
 

@@ -4,6 +4,12 @@ import { releaseManifestSchema, type ReleaseManifest } from '../../shared/manife
 /** Reads the payload of a release an agent returned; it is re-signed, so its old signature does not matter. */
 export function decodeReleasePayload(jws: string): ReleaseManifest {
   const payload = jws.split('.')[1];
-  if (!payload) throw new BerthError('MANIFEST_INVALID', 'the agent returned a release that is not a compact JWS');
-  return releaseManifestSchema.parse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
+  if (!payload)
+    throw new BerthError(
+      'MANIFEST_INVALID',
+      'the agent returned a release that is not a compact JWS',
+    );
+  return releaseManifestSchema.parse(
+    JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')),
+  );
 }

@@ -25,16 +25,21 @@ export async function openFleetSession(
   context: CliContext,
   options: { configPath?: string; hosts?: string[] },
 ): Promise<FleetSession> {
-  const config = await loadDeployConfig(join(context.cwd, options.configPath ?? DEFAULT_CONFIG_PATH));
+  const config = await loadDeployConfig(
+    join(context.cwd, options.configPath ?? DEFAULT_CONFIG_PATH),
+  );
   const operator = operatorName(context.env);
   const key = await loadPrivateKey(context.env, 'operator');
   const book = await readHostBook(context.cwd);
   const all = hostsOf(config);
   const selected = options.hosts?.length ? options.hosts : all;
   for (const host of selected) {
-    if (!all.includes(host)) throw new BerthError('USAGE', `host "${host}" is not in config/deploy.yml servers`);
+    if (!all.includes(host))
+      throw new BerthError('USAGE', `host "${host}" is not in config/deploy.yml servers`);
   }
-  const clients = selected.map((name) => new AgentClient(name, hostEntry(book, name), { ...key, subject: operator }));
+  const clients = selected.map(
+    (name) => new AgentClient(name, hostEntry(book, name), { ...key, subject: operator }),
+  );
   return {
     config,
     operator,

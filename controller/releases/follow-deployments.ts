@@ -35,7 +35,9 @@ export async function followDeployments(
               output.out(`${JSON.stringify({ host: client.name, ...event })}\n`);
             } else {
               const role = event.role ? ` ${event.role}` : '';
-              output.out(`${colour('cyan', `[${client.name.padEnd(width)}]`)} ${colourStep(event.step)}${role}  ${event.message}\n`);
+              output.out(
+                `${colour('cyan', `[${client.name.padEnd(width)}]`)} ${colourStep(event.step)}${role}  ${event.message}\n`,
+              );
             }
           }
           if (TERMINAL_STATES.includes(current.state) && answer.events.length === 0) break;

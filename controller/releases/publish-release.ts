@@ -36,10 +36,18 @@ export async function publishRelease(
   outcomes.push(...(await followDeployments(started, output, options)));
   const failed = outcomes.filter((o) => o.error || o.deployment?.state !== 'done');
   if (options.json) {
-    output.out(`${JSON.stringify({ release: { service: manifest.service, version: manifest.version, sequence: manifest.sequence }, hosts: outcomes.map(summary) })}\n`);
+    output.out(
+      `${JSON.stringify({ release: { service: manifest.service, version: manifest.version, sequence: manifest.sequence }, hosts: outcomes.map(summary) })}\n`,
+    );
   }
   if (!failed.length) {
-    if (!options.json) output.out(colour('green', `${manifest.service} ${manifest.version} is live on ${outcomes.length} host(s)\n`));
+    if (!options.json)
+      output.out(
+        colour(
+          'green',
+          `${manifest.service} ${manifest.version} is live on ${outcomes.length} host(s)\n`,
+        ),
+      );
     return outcomes;
   }
   for (const outcome of failed) {
@@ -56,12 +64,17 @@ export async function publishRelease(
 function describeFailure(outcome: HostOutcome): { message: string; details: string[] } {
   if (outcome.error) {
     return isBerthError(outcome.error)
-      ? { message: `${outcome.error.code}: ${outcome.error.message}`, details: [...outcome.error.details, ...(outcome.error.hint ? [outcome.error.hint] : [])] }
+      ? {
+          message: `${outcome.error.code}: ${outcome.error.message}`,
+          details: [...outcome.error.details, ...(outcome.error.hint ? [outcome.error.hint] : [])],
+        }
       : { message: String(outcome.error), details: [] };
   }
   const error = outcome.deployment?.error;
   return {
-    message: error ? `${error.code}: ${error.message}` : `deployment ended ${outcome.deployment?.state ?? 'unknown'}`,
+    message: error
+      ? `${error.code}: ${error.message}`
+      : `deployment ended ${outcome.deployment?.state ?? 'unknown'}`,
     details: error?.details ?? [],
   };
 }
@@ -71,6 +84,10 @@ function summary(outcome: HostOutcome): Record<string, unknown> {
     host: outcome.host,
     state: outcome.error ? 'error' : (outcome.deployment?.state ?? 'unknown'),
     deployment: outcome.deployment?.id ?? null,
-    error: outcome.error ? (isBerthError(outcome.error) ? outcome.error.toJSON() : String(outcome.error)) : (outcome.deployment?.error ?? null),
+    error: outcome.error
+      ? isBerthError(outcome.error)
+        ? outcome.error.toJSON()
+        : String(outcome.error)
+      : (outcome.deployment?.error ?? null),
   };
 }

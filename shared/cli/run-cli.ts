@@ -74,6 +74,8 @@ export function reportError(error: unknown, output: CliOutput): void {
     if (cause) output.err(`  cause: ${cause}\n`);
     return;
   }
-  output.err(`${colour('red', `ERROR unexpected: ${(error as Error)?.message ?? String(error)}`)} (please report)\n`);
+  output.err(
+    `${colour('red', `ERROR unexpected: ${(error as Error)?.message ?? String(error)}`)} (please report)\n`,
+  );
   if (process.env.BERTH_DEBUG) output.err(`${(error as Error)?.stack ?? ''}\n`);
 }

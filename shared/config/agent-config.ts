@@ -166,7 +166,12 @@ export type AgentConfig = DeepReadonly<z.output<typeof agentConfigSchema>>;
 
 /** Loads the agent config: frozen, paths filled in from dataDir, or one CONFIG_INVALID. */
 export function loadAgentConfig(path: string): Promise<AgentConfig> {
-  return loadConfigFile(path, agentConfigSchema, 'agent config');
+  return loadConfigFile(
+    path,
+    agentConfigSchema,
+    'agent config',
+    'set the agent up first: `berth-agent init --name NAME` (or pass --data-dir DIR)',
+  );
 }
 
 /** Validates and writes the agent config as YAML (atomically), returning what was written. */

@@ -13,14 +13,20 @@ function invalid(path: string, problems: readonly string[]): BerthError {
 }
 
 /** Reads a YAML (or JSON, which YAML includes) file into plain data. */
-export async function readConfigFile(path: string, what: string): Promise<unknown> {
+export async function readConfigFile(
+  path: string,
+  what: string,
+  missingHint?: string,
+): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
     const code =
       typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
-    if (code === 'ENOENT') throw new BerthError('CONFIG_NOT_FOUND', `${what} not found: ${path}`);
+    if (code === 'ENOENT') {
+      throw new BerthError('CONFIG_NOT_FOUND', `${what} not found: ${path}`, { hint: missingHint });
+    }
     throw new BerthError('CONFIG_INVALID', `${what} ${path} cannot be read (${String(code)})`);
   }
   // `merge` lets `<<: *anchor` merge maps, as Kamal's YAML (Psych) does.
@@ -64,6 +70,7 @@ export async function loadConfigFile<S extends z.ZodType>(
   path: string,
   schema: S,
   what: string,
+  missingHint?: string,
 ): Promise<DeepReadonly<z.output<S>>> {
-  return validateConfig(schema, await readConfigFile(path, what), path);
+  return validateConfig(schema, await readConfigFile(path, what, missingHint), path);
 }

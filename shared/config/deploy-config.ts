@@ -203,5 +203,10 @@ export type DeployConfig = DeepReadonly<z.output<typeof deployConfigSchema>>;
 
 /** Loads config/deploy.yml: frozen and typed, or one CONFIG_INVALID listing every problem. */
 export function loadDeployConfig(path: string = DEFAULT_DEPLOY_CONFIG_PATH): Promise<DeployConfig> {
-  return loadConfigFile(path, deployConfigSchema, 'deploy config');
+  return loadConfigFile(
+    path,
+    deployConfigSchema,
+    'deploy config',
+    'create one with `berth init`, or pass --config PATH',
+  );
 }

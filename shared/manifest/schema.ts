@@ -17,40 +17,104 @@ export const pinnedImagePattern = /^[^\s@]+@sha256:[0-9a-f]{64}$/;
 
 export const healthCheckSchema = z
   .object({
-    path: z.string().startsWith('/').default(DEFAULT_HEALTH_CHECK_PATH).describe('Path the proxy GETs; any 2xx is healthy.'),
-    intervalMs: z.number().int().positive().default(DEFAULT_HEALTH_CHECK_INTERVAL_MS).describe('Time between checks.'),
-    timeoutMs: z.number().int().positive().default(DEFAULT_HEALTH_CHECK_TIMEOUT_MS).describe('Timeout of one check.'),
+    path: z
+      .string()
+      .startsWith('/')
+      .default(DEFAULT_HEALTH_CHECK_PATH)
+      .describe('Path the proxy GETs; any 2xx is healthy.'),
+    intervalMs: z
+      .number()
+      .int()
+      .positive()
+      .default(DEFAULT_HEALTH_CHECK_INTERVAL_MS)
+      .describe('Time between checks.'),
+    timeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .default(DEFAULT_HEALTH_CHECK_TIMEOUT_MS)
+      .describe('Timeout of one check.'),
   })
   .strict();
 
 export const roleProxySchema = z
   .object({
-    hosts: z.array(z.string().min(1)).default([]).describe('Host headers routed to this role; empty means catch-all.'),
-    pathPrefix: z.string().startsWith('/').default('/').describe('Only requests under this path prefix are routed.'),
+    hosts: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Host headers routed to this role; empty means catch-all.'),
+    pathPrefix: z
+      .string()
+      .startsWith('/')
+      .default('/')
+      .describe('Only requests under this path prefix are routed.'),
     stripPathPrefix: z.boolean().default(true).describe('Remove the prefix before forwarding.'),
-    appPort: z.number().int().min(1).max(65535).default(80).describe('Port the app listens on inside the container.'),
-    healthCheck: healthCheckSchema.prefault({}).describe('Health check run by the proxy before the switch.'),
-    responseTimeoutMs: z.number().int().positive().default(DEFAULT_RESPONSE_TIMEOUT_MS).describe('Time the proxy waits for response headers.'),
+    appPort: z
+      .number()
+      .int()
+      .min(1)
+      .max(65535)
+      .default(80)
+      .describe('Port the app listens on inside the container.'),
+    healthCheck: healthCheckSchema
+      .prefault({})
+      .describe('Health check run by the proxy before the switch.'),
+    responseTimeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .default(DEFAULT_RESPONSE_TIMEOUT_MS)
+      .describe('Time the proxy waits for response headers.'),
   })
   .strict();
 
 export const roleSchema = z
   .object({
-    hosts: z.array(z.string().regex(hostNamePattern)).min(1).describe('Agent names that run this role.'),
-    cmd: z.array(z.string()).optional().describe('Container command; the image default when absent.'),
-    proxy: roleProxySchema.nullable().default(null).describe('Proxy settings; null for roles without traffic (jobs).'),
-    env: z.record(z.string(), z.string()).default({}).describe('Clear env for this role, merged over the service env.'),
-    secretEnv: z.array(z.string()).default([]).describe('Names of sealed secrets this role receives.'),
-    stopTimeoutMs: z.number().int().positive().default(10_000).describe('Grace period between SIGTERM and SIGKILL.'),
+    hosts: z
+      .array(z.string().regex(hostNamePattern))
+      .min(1)
+      .describe('Agent names that run this role.'),
+    cmd: z
+      .array(z.string())
+      .optional()
+      .describe('Container command; the image default when absent.'),
+    proxy: roleProxySchema
+      .nullable()
+      .default(null)
+      .describe('Proxy settings; null for roles without traffic (jobs).'),
+    env: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe('Clear env for this role, merged over the service env.'),
+    secretEnv: z
+      .array(z.string())
+      .default([])
+      .describe('Names of sealed secrets this role receives.'),
+    stopTimeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .default(10_000)
+      .describe('Grace period between SIGTERM and SIGKILL.'),
   })
   .strict();
 
 export const releaseManifestSchema = z
   .object({
     schema: z.literal(MANIFEST_SCHEMA_VERSION).describe('Manifest schema version.'),
-    fleet: z.string().min(1).describe('Fleet the release is for; agents of other fleets refuse it.'),
-    service: z.string().regex(serviceNamePattern).describe('Service name; container prefix and label.'),
-    sequence: z.number().int().positive().describe('Monotonic per service; agents refuse anything not above the last applied.'),
+    fleet: z
+      .string()
+      .min(1)
+      .describe('Fleet the release is for; agents of other fleets refuse it.'),
+    service: z
+      .string()
+      .regex(serviceNamePattern)
+      .describe('Service name; container prefix and label.'),
+    sequence: z
+      .number()
+      .int()
+      .positive()
+      .describe('Monotonic per service; agents refuse anything not above the last applied.'),
     version: z.string().min(1).max(128).describe('Human version (tag or git sha).'),
     issuedAt: z.iso.datetime().describe('When the release was signed.'),
     expiresAt: z.iso.datetime().describe('Agents refuse the release after this instant.'),
@@ -61,13 +125,38 @@ export const releaseManifestSchema = z
     secrets: z
       .record(z.string(), z.string())
       .default({})
-      .describe('Per target host, a JWE (ECDH-ES, X25519) sealing a JSON object of secret env values.'),
-    volumes: z.array(z.string()).default([]).describe('Volume mounts, Docker syntax (name:/path or /host:/path[:ro]).'),
+      .describe(
+        'Per target host, a JWE (ECDH-ES, X25519) sealing a JSON object of secret env values.',
+      ),
+    volumes: z
+      .array(z.string())
+      .default([])
+      .describe('Volume mounts, Docker syntax (name:/path or /host:/path[:ro]).'),
     labels: z.record(z.string(), z.string()).default({}).describe('Extra container labels.'),
-    deployTimeoutMs: z.number().int().positive().default(DEFAULT_DEPLOY_TIMEOUT_MS).describe('Time the new container has to become healthy.'),
-    drainTimeoutMs: z.number().int().nonnegative().default(DEFAULT_DRAIN_TIMEOUT_MS).describe('Time in-flight requests get on the old container.'),
-    retainReleases: z.number().int().min(1).default(DEFAULT_RETAIN_RELEASES).describe('Stopped releases kept per service for rollback.'),
-    rollbackOf: z.number().int().positive().optional().describe('Sequence of the release this one rolls back to, if a rollback.'),
+    deployTimeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .default(DEFAULT_DEPLOY_TIMEOUT_MS)
+      .describe('Time the new container has to become healthy.'),
+    drainTimeoutMs: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(DEFAULT_DRAIN_TIMEOUT_MS)
+      .describe('Time in-flight requests get on the old container.'),
+    retainReleases: z
+      .number()
+      .int()
+      .min(1)
+      .default(DEFAULT_RETAIN_RELEASES)
+      .describe('Stopped releases kept per service for rollback.'),
+    rollbackOf: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('Sequence of the release this one rolls back to, if a rollback.'),
   })
   .strict();
 

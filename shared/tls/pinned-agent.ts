@@ -8,7 +8,10 @@ import { fingerprintOfDer } from './self-signed-certificate.ts';
  * instead the leaf certificate's SHA-256 must equal the pinned fingerprint, checked before a
  * byte of the request is written.
  */
-export function pinnedAgent(fingerprint: string, options: { connectTimeoutMs?: number } = {}): Agent {
+export function pinnedAgent(
+  fingerprint: string,
+  options: { connectTimeoutMs?: number } = {},
+): Agent {
   const expected = fingerprint.toLowerCase();
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   return new Agent({
@@ -22,7 +25,13 @@ export function pinnedAgent(fingerprint: string, options: { connectTimeoutMs?: n
       });
       const timer = setTimeout(() => {
         socket.destroy();
-        callback(new BerthError('HOST_UNREACHABLE', `no TLS handshake with ${opts.hostname}:${opts.port} within ${connectTimeoutMs} ms`), null);
+        callback(
+          new BerthError(
+            'HOST_UNREACHABLE',
+            `no TLS handshake with ${opts.hostname}:${opts.port} within ${connectTimeoutMs} ms`,
+          ),
+          null,
+        );
       }, connectTimeoutMs);
       const onError = (error: Error): void => {
         clearTimeout(timer);
@@ -36,7 +45,10 @@ export function pinnedAgent(fingerprint: string, options: { connectTimeoutMs?: n
         if (actual !== expected) {
           socket.destroy();
           callback(
-            new BerthError('TLS_PINNING_FAILED', `certificate of ${opts.hostname}:${opts.port} is ${actual}, pinned ${expected}`),
+            new BerthError(
+              'TLS_PINNING_FAILED',
+              `certificate of ${opts.hostname}:${opts.port} is ${actual}, pinned ${expected}`,
+            ),
             null,
           );
           return;

@@ -23,7 +23,10 @@ export async function createSelfSignedCertificate(options: {
   ipAddresses?: string[];
   validDays?: number;
 }): Promise<SelfSignedCertificate> {
-  const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, [
+    'sign',
+    'verify',
+  ])) as webcrypto.CryptoKeyPair;
   const notBefore = new Date(Date.now() - 60_000);
   const notAfter = new Date(notBefore.getTime() + (options.validDays ?? 3650) * 86_400_000);
   const altNames = [
@@ -31,7 +34,9 @@ export async function createSelfSignedCertificate(options: {
     ...(options.ipAddresses ?? ['127.0.0.1']).map((value) => ({ type: 'ip' as const, value })),
   ];
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: webcrypto.getRandomValues(new Uint8Array(16)).reduce((hex, b) => hex + b.toString(16).padStart(2, '0'), '01'),
+    serialNumber: webcrypto
+      .getRandomValues(new Uint8Array(16))
+      .reduce((hex, b) => hex + b.toString(16).padStart(2, '0'), '01'),
     name: `CN=${options.commonName}`,
     notBefore,
     notAfter,

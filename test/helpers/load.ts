@@ -15,9 +15,16 @@ export interface LoadReport {
  * Steady load through the proxy: `concurrency` keep-alive clients each looping GET `path`
  * until stopped. Any network error or non-200 answer counts as a failure.
  */
-export function startLoad(baseUrl: string, options: { concurrency?: number; path?: string; host?: string } = {}) {
+export function startLoad(
+  baseUrl: string,
+  options: { concurrency?: number; path?: string; host?: string } = {},
+) {
   const concurrency = options.concurrency ?? 20;
-  const pool = new Pool(baseUrl, { connections: concurrency, pipelining: 1, keepAliveTimeout: 30_000 });
+  const pool = new Pool(baseUrl, {
+    connections: concurrency,
+    pipelining: 1,
+    keepAliveTimeout: 30_000,
+  });
   const report: LoadReport = { total: 0, failed: 0, failures: [], answers: {}, lastAnswers: [] };
   let running = true;
   const worker = async (index: number): Promise<void> => {
@@ -31,12 +38,14 @@ export function startLoad(baseUrl: string, options: { concurrency?: number; path
           headersTimeout: 30_000,
         });
         const body = await response.body.text();
-        if (response.statusCode !== 200) throw new Error(`HTTP ${response.statusCode}: ${body.slice(0, 120)}`);
+        if (response.statusCode !== 200)
+          throw new Error(`HTTP ${response.statusCode}: ${body.slice(0, 120)}`);
         report.answers[body] = (report.answers[body] ?? 0) + 1;
         report.lastAnswers[index] = body;
       } catch (error) {
         report.failed++;
-        if (report.failures.length < 10) report.failures.push(`${new Date().toISOString()} ${(error as Error).message}`);
+        if (report.failures.length < 10)
+          report.failures.push(`${new Date().toISOString()} ${(error as Error).message}`);
       }
     }
   };
@@ -53,12 +62,22 @@ export function startLoad(baseUrl: string, options: { concurrency?: number; path
 }
 
 /** One request that the app answers slowly (GET /slow?ms=…): resolves with status and body. */
-export async function slowRequest(baseUrl: string, ms: number, host?: string): Promise<{ status: number; body: string }> {
-  const response = await request(`${baseUrl}/slow?ms=${ms}`, { headers: host ? { host } : {}, headersTimeout: ms + 30_000 });
+export async function slowRequest(
+  baseUrl: string,
+  ms: number,
+  host?: string,
+): Promise<{ status: number; body: string }> {
+  const response = await request(`${baseUrl}/slow?ms=${ms}`, {
+    headers: host ? { host } : {},
+    headersTimeout: ms + 30_000,
+  });
   return { status: response.statusCode, body: await response.body.text() };
 }
 
-export async function getText(url: string, host?: string): Promise<{ status: number; body: string }> {
+export async function getText(
+  url: string,
+  host?: string,
+): Promise<{ status: number; body: string }> {
   const response = await request(url, { headers: host ? { host } : {} });
   return { status: response.statusCode, body: await response.body.text() };
 }

@@ -65,8 +65,9 @@ export class TestHost {
     this.process = child;
     const dispatcher = pinnedAgent(this.fingerprint);
     try {
-      for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
-        if (child.exitCode !== null) throw new Error(`agent ${this.name} exited ${child.exitCode}; log:\n${await this.log()}`);
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
+        if (child.exitCode !== null)
+          throw new Error(`agent ${this.name} exited ${child.exitCode}; log:\n${await this.log()}`);
         try {
           const response = await request(`${this.url}/v1/health`, { dispatcher });
           await response.body.dump();
@@ -121,7 +122,9 @@ export class TestHost {
       // proxy not running
     }
     for (const service of services) {
-      const ids = (await docker(['ps', '-aq', '--filter', `label=berth.service=${service}`])).trim();
+      const ids = (
+        await docker(['ps', '-aq', '--filter', `label=berth.service=${service}`])
+      ).trim();
       if (ids) await dockerQuietly(['rm', '-f', ...ids.split('\n')]);
     }
     await dockerQuietly(['network', 'rm', this.network]);
@@ -135,7 +138,12 @@ export class TestApp {
 
   constructor(dir: string) {
     this.dir = dir;
-    this.env = { ...process.env, BERTH_KEYS_DIR: join(dir, 'keys'), BERTH_OPERATOR: 'test@berth', NO_COLOR: '1' };
+    this.env = {
+      ...process.env,
+      BERTH_KEYS_DIR: join(dir, 'keys'),
+      BERTH_OPERATOR: 'test@berth',
+      NO_COLOR: '1',
+    };
     delete this.env.VERSION;
   }
 
@@ -166,7 +174,11 @@ export class TestApp {
 }
 
 /** Creates an app dir with keys, then `count` agents set up with `berth-agent init`, started and registered. */
-export async function createFleet(options: { service: string; hosts?: number; start?: boolean }): Promise<{
+export async function createFleet(options: {
+  service: string;
+  hosts?: number;
+  start?: boolean;
+}): Promise<{
   app: TestApp;
   hosts: TestHost[];
   root: string;
@@ -178,17 +190,31 @@ export async function createFleet(options: { service: string; hosts?: number; st
   const keys = await app.publicKeys();
   const hosts: TestHost[] = [];
   for (let i = 1; i <= (options.hosts ?? 1); i++) {
-    const host = new TestHost(`web-${i}`, join(root, `agent-${i}`), await freePort(), await freePort(), `berth-test-${options.service}-${i}`);
+    const host = new TestHost(
+      `web-${i}`,
+      join(root, `agent-${i}`),
+      await freePort(),
+      await freePort(),
+      `berth-test-${options.service}-${i}`,
+    );
     const init = await captureAgentCli([
       'init',
-      '--name', host.name,
-      '--data-dir', host.dataDir,
-      '--api-host', '127.0.0.1',
-      '--api-port', String(host.apiPort),
-      '--http-port', String(host.httpPort),
-      '--docker-network', host.network,
-      '--trust-release-key', keys.release,
-      '--trust-operator-key', keys.operator,
+      '--name',
+      host.name,
+      '--data-dir',
+      host.dataDir,
+      '--api-host',
+      '127.0.0.1',
+      '--api-port',
+      String(host.apiPort),
+      '--http-port',
+      String(host.httpPort),
+      '--docker-network',
+      host.network,
+      '--trust-release-key',
+      keys.release,
+      '--trust-operator-key',
+      keys.operator,
     ]);
     const fingerprint = /fingerprint:\s+(sha256:[0-9a-f]{64})/.exec(init)?.[1];
     if (!fingerprint) throw new Error(`berth-agent init printed no fingerprint:\n${init}`);
@@ -198,7 +224,15 @@ export async function createFleet(options: { service: string; hosts?: number; st
   if (options.start !== false) {
     for (const host of hosts) {
       await host.start();
-      const added = await app.berth('hosts', 'add', host.name, '--url', host.url, '--fingerprint', host.fingerprint);
+      const added = await app.berth(
+        'hosts',
+        'add',
+        host.name,
+        '--url',
+        host.url,
+        '--fingerprint',
+        host.fingerprint,
+      );
       if (added.code !== 0) throw new Error(`hosts add failed: ${added.stderr}`);
     }
   }
@@ -208,14 +242,18 @@ export async function createFleet(options: { service: string; hosts?: number; st
     root,
     destroy: async () => {
       for (const host of hosts) await host.destroy([options.service]);
-      if (!process.env.BERTH_KEEP_TEST_DIRS && existsSync(root)) await rm(root, { recursive: true, force: true });
+      if (!process.env.BERTH_KEEP_TEST_DIRS && existsSync(root))
+        await rm(root, { recursive: true, force: true });
     },
   };
 }
 
 async function captureAgentCli(argv: string[]): Promise<string> {
   let captured = '';
-  const code = await runAgentCli(argv, { out: (t) => void (captured += t), err: (t) => void (captured += t) });
+  const code = await runAgentCli(argv, {
+    out: (t) => void (captured += t),
+    err: (t) => void (captured += t),
+  });
   if (code !== 0) throw new Error(`berth-agent ${argv[0]} exited ${code}:\n${captured}`);
   return captured;
 }
@@ -226,7 +264,11 @@ export async function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
     });
   });
 }

@@ -22,11 +22,22 @@ describe('the agent killed (SIGKILL) mid-deploy', () => {
     fleet = await createFleet({ service });
     app = fleet.app;
     host = fleet.hosts[0] as TestHost;
-    await app.writeConfig(demoConfig({ service, repository: images.v1.repository, hosts: [host.name], drainTimeout: 5 }));
+    await app.writeConfig(
+      demoConfig({
+        service,
+        repository: images.v1.repository,
+        hosts: [host.name],
+        drainTimeout: 5,
+      }),
+    );
     const first = await app.berth('deploy', '--version', 'v1');
     expect(first.code, first.stderr).toBe(0);
     const operator = await loadPrivateKey(app.env, 'operator');
-    client = new AgentClient(host.name, { url: host.url, fingerprint: host.fingerprint }, { ...operator, subject: 'test' });
+    client = new AgentClient(
+      host.name,
+      { url: host.url, fingerprint: host.fingerprint },
+      { ...operator, subject: 'test' },
+    );
   });
 
   afterAll(async () => {
@@ -48,12 +59,22 @@ describe('the agent killed (SIGKILL) mid-deploy', () => {
         await host.start();
         const outcome = await waitFor(`the ${version} deployment to end`, async () => {
           const latest = (await client.releases(service, 1)).releases[0];
-          return latest && ['done', 'failed', 'rolled_back'].includes(latest.state) ? latest : undefined;
+          return latest && ['done', 'failed', 'rolled_back'].includes(latest.state)
+            ? latest
+            : undefined;
         });
         expect(outcome.version).toBe(version);
         expect(['done', 'rolled_back']).toContain(outcome.state);
 
-        const running = (await docker(['ps', '--filter', `label=berth.service=${service}`, '--format', '{{.Label "berth.version"}}']))
+        const running = (
+          await docker([
+            'ps',
+            '--filter',
+            `label=berth.service=${service}`,
+            '--format',
+            '{{.Label "berth.version"}}',
+          ])
+        )
           .trim()
           .split('\n');
         expect(running).toHaveLength(1);

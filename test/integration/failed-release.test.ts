@@ -16,7 +16,14 @@ describe('a release whose container fails its health check', () => {
     fleet = await createFleet({ service });
     app = fleet.app;
     host = fleet.hosts[0] as TestHost;
-    await app.writeConfig(demoConfig({ service, repository: images.v1.repository, hosts: [host.name], deployTimeout: 4 }));
+    await app.writeConfig(
+      demoConfig({
+        service,
+        repository: images.v1.repository,
+        hosts: [host.name],
+        deployTimeout: 4,
+      }),
+    );
     const first = await app.berth('deploy', '--version', 'v1');
     expect(first.code, first.stderr).toBe(0);
   });
@@ -31,7 +38,9 @@ describe('a release whose container fails its health check', () => {
     expect(result.stderr).toMatch(/\[web-1\] HEALTH_CHECK_FAILED: .*\/up/);
     expect(result.stderr).toMatch(/last \d+ log lines of failing-web-bad-/);
     expect(result.stderr).toMatch(/health check failed: \/up answers 500/);
-    expect(result.stderr).toMatch(/ERROR DEPLOY_FAILED: failing bad failed on web-1; the previous release keeps serving there/);
+    expect(result.stderr).toMatch(
+      /ERROR DEPLOY_FAILED: failing bad failed on web-1; the previous release keeps serving there/,
+    );
     expect(await getText(`${host.proxyUrl}/version`)).toEqual({ status: 200, body: 'v1' });
   });
 
@@ -39,8 +48,16 @@ describe('a release whose container fails its health check', () => {
     const status = JSON.parse((await app.berth('status', '--json')).stdout) as {
       hosts: { roles: { version: string; state: string; health: string }[] }[];
     };
-    expect(status.hosts[0]?.roles[0]).toMatchObject({ version: 'v1', state: 'failed', health: 'running' });
-    const running = (await docker(['ps', '--filter', `label=berth.service=${service}`, '--format', '{{.Names}}'])).trim().split('\n');
+    expect(status.hosts[0]?.roles[0]).toMatchObject({
+      version: 'v1',
+      state: 'failed',
+      health: 'running',
+    });
+    const running = (
+      await docker(['ps', '--filter', `label=berth.service=${service}`, '--format', '{{.Names}}'])
+    )
+      .trim()
+      .split('\n');
     expect(running).toEqual([expect.stringMatching(/^failing-web-v1-/)]);
   });
 

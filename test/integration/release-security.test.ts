@@ -28,15 +28,26 @@ describe('the agent refuses releases and API calls it must not trust, changing n
     fleet = await createFleet({ service });
     app = fleet.app;
     host = fleet.hosts[0] as TestHost;
-    await app.writeConfig(demoConfig({ service, repository: images.v1.repository, hosts: [host.name] }));
+    await app.writeConfig(
+      demoConfig({ service, repository: images.v1.repository, hosts: [host.name] }),
+    );
     const deployed = await app.berth('deploy', '--version', 'v1');
     expect(deployed.code, deployed.stderr).toBe(0);
     const operator = await loadPrivateKey(app.env, 'operator');
     releaseKey = await loadPrivateKey(app.env, 'release');
-    client = new AgentClient(host.name, { url: host.url, fingerprint: host.fingerprint }, { ...operator, subject: 'attacker-test' });
+    client = new AgentClient(
+      host.name,
+      { url: host.url, fingerprint: host.fingerprint },
+      { ...operator, subject: 'attacker-test' },
+    );
     const { releases } = await client.releases(service);
     const jws = releases[0]?.jws ?? '';
-    live = { jws, manifest: JSON.parse(Buffer.from(jws.split('.')[1] ?? '', 'base64url').toString()) as ReleaseManifest };
+    live = {
+      jws,
+      manifest: JSON.parse(
+        Buffer.from(jws.split('.')[1] ?? '', 'base64url').toString(),
+      ) as ReleaseManifest,
+    };
   });
 
   afterAll(async () => {
@@ -73,70 +84,117 @@ describe('the agent refuses releases and API calls it must not trust, changing n
 
   function tamper(jws: string, change: (payload: Record<string, unknown>) => void): string {
     const [header, payload, signature] = jws.split('.');
-    const body = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()) as Record<string, unknown>;
+    const body = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()) as Record<
+      string,
+      unknown
+    >;
     change(body);
     return [header, Buffer.from(JSON.stringify(body)).toString('base64url'), signature].join('.');
   }
 
-  function unsignedWith(header: Record<string, unknown>, manifest: ReleaseManifest, sign: (input: string) => string): string {
+  function unsignedWith(
+    header: Record<string, unknown>,
+    manifest: ReleaseManifest,
+    sign: (input: string) => string,
+  ): string {
     const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(manifest)).toString('base64url')}`;
     return `${input}.${sign(input)}`;
   }
 
   it('refuses a tampered payload', async () => {
     const jws = await signRelease(nextManifest(), releaseKey);
-    await expectRefused(tamper(jws, (p) => void (p.image = images.bad.pinned)), 'SIGNATURE_INVALID', /signature/i);
+    await expectRefused(
+      tamper(jws, (p) => void (p.image = images.bad.pinned)),
+      'SIGNATURE_INVALID',
+      /signature/i,
+    );
   });
 
   it('refuses a release signed by an unknown key', async () => {
     const stranger = await generateSigningKey();
-    await expectRefused(await signRelease(nextManifest(), stranger), 'SIGNING_KEY_UNKNOWN', /not a trusted release key/);
+    await expectRefused(
+      await signRelease(nextManifest(), stranger),
+      'SIGNING_KEY_UNKNOWN',
+      /not a trusted release key/,
+    );
   });
 
   it('refuses alg none', async () => {
-    const jws = unsignedWith({ alg: 'none', kid: releaseKey.kid, typ: 'berth-release+jws' }, nextManifest(), () => '');
+    const jws = unsignedWith(
+      { alg: 'none', kid: releaseKey.kid, typ: 'berth-release+jws' },
+      nextManifest(),
+      () => '',
+    );
     await expectRefused(jws, 'SIGNATURE_ALG_REJECTED', /alg "none"; only EdDSA/);
   });
 
   it('refuses HS256 signed with the public release key as the HMAC secret', async () => {
     const publicX = (releaseKey.privateJwk as { x: string }).x;
-    const jws = unsignedWith({ alg: 'HS256', kid: releaseKey.kid, typ: 'berth-release+jws' }, nextManifest(), (input) =>
-      createHmac('sha256', Buffer.from(publicX, 'base64url')).update(input).digest('base64url'),
+    const jws = unsignedWith(
+      { alg: 'HS256', kid: releaseKey.kid, typ: 'berth-release+jws' },
+      nextManifest(),
+      (input) =>
+        createHmac('sha256', Buffer.from(publicX, 'base64url')).update(input).digest('base64url'),
     );
     await expectRefused(jws, 'SIGNATURE_ALG_REJECTED', /alg "HS256"; only EdDSA/);
   });
 
   it('refuses an expired release', async () => {
     const past = Date.now() - 3_600_000;
-    const manifest = nextManifest({ issuedAt: new Date(past).toISOString(), expiresAt: new Date(past + 60_000).toISOString() });
+    const manifest = nextManifest({
+      issuedAt: new Date(past).toISOString(),
+      expiresAt: new Date(past + 60_000).toISOString(),
+    });
     await expectRefused(await signRelease(manifest, releaseKey), 'RELEASE_EXPIRED', /expired/);
   });
 
   it('refuses a replay of the live release and an older sequence', async () => {
-    await expectRefused(live.jws, 'RELEASE_REPLAYED', new RegExp(`sequence ${live.manifest.sequence}`));
-    const older = await signRelease(nextManifest({ sequence: live.manifest.sequence - 1 }), releaseKey);
+    await expectRefused(
+      live.jws,
+      'RELEASE_REPLAYED',
+      new RegExp(`sequence ${live.manifest.sequence}`),
+    );
+    const older = await signRelease(
+      nextManifest({ sequence: live.manifest.sequence - 1 }),
+      releaseKey,
+    );
     await expectRefused(older, 'RELEASE_REPLAYED', /is not greater than/);
   });
 
   it('refuses a release for another fleet', async () => {
-    await expectRefused(await signRelease(nextManifest({ fleet: 'other' }), releaseKey), 'FLEET_MISMATCH', /for fleet "other", this agent is in fleet "default"/);
+    await expectRefused(
+      await signRelease(nextManifest({ fleet: 'other' }), releaseKey),
+      'FLEET_MISMATCH',
+      /for fleet "other", this agent is in fleet "default"/,
+    );
   });
 
   it('refuses a release that does not target this host', async () => {
     const manifest = nextManifest();
-    const roles = Object.fromEntries(Object.entries(manifest.roles).map(([name, role]) => [name, { ...role, hosts: ['web-9'] }]));
-    await expectRefused(await signRelease({ ...manifest, roles }, releaseKey), 'HOST_NOT_TARGETED', /web-1/);
+    const roles = Object.fromEntries(
+      Object.entries(manifest.roles).map(([name, role]) => [name, { ...role, hosts: ['web-9'] }]),
+    );
+    await expectRefused(
+      await signRelease({ ...manifest, roles }, releaseKey),
+      'HOST_NOT_TARGETED',
+      /web-1/,
+    );
   });
 
   describe('operator tokens on the API', () => {
-    async function callStatus(authorization?: string): Promise<{ status: number; body: { code?: string; message?: string } }> {
+    async function callStatus(
+      authorization?: string,
+    ): Promise<{ status: number; body: { code?: string; message?: string } }> {
       const dispatcher = pinnedAgent(host.fingerprint);
       try {
         const response = await request(`${host.url}/v1/status`, {
           dispatcher,
           headers: authorization ? { authorization } : {},
         });
-        return { status: response.statusCode, body: (await response.body.json()) as { code?: string; message?: string } };
+        return {
+          status: response.statusCode,
+          body: (await response.body.json()) as { code?: string; message?: string },
+        };
       } finally {
         await dispatcher.close();
       }
@@ -151,13 +209,21 @@ describe('the agent refuses releases and API calls it must not trust, changing n
     });
 
     it('refuses a missing token', async () => {
-      expect(await callStatus()).toEqual({ status: 401, body: expect.objectContaining({ code: 'AUTH_REQUIRED' }) });
+      expect(await callStatus()).toEqual({
+        status: 401,
+        body: expect.objectContaining({ code: 'AUTH_REQUIRED' }),
+      });
     });
 
     it('refuses an expired token, a token for another agent, and one from an unknown key', async () => {
       const operator = await loadPrivateKey(app.env, 'operator');
       const stranger = await generateSigningKey();
-      const expired = await signOperatorToken(operator, { audience: 'web-1', subject: 'x', ttlSeconds: 60, now: new Date(Date.now() - 600_000) });
+      const expired = await signOperatorToken(operator, {
+        audience: 'web-1',
+        subject: 'x',
+        ttlSeconds: 60,
+        now: new Date(Date.now() - 600_000),
+      });
       const otherAudience = await signOperatorToken(operator, { audience: 'web-2', subject: 'x' });
       const unknown = await signOperatorToken(stranger, { audience: 'web-1', subject: 'x' });
       for (const [token, message] of [
@@ -167,7 +233,10 @@ describe('the agent refuses releases and API calls it must not trust, changing n
       ] as const) {
         const answer = await callStatus(`Bearer ${token}`);
         expect(answer.status).toBe(401);
-        expect(answer.body).toMatchObject({ code: 'AUTH_INVALID', message: expect.stringMatching(message) });
+        expect(answer.body).toMatchObject({
+          code: 'AUTH_INVALID',
+          message: expect.stringMatching(message),
+        });
         expect(answer.body.message).not.toContain(token);
       }
     });

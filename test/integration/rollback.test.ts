@@ -15,7 +15,9 @@ describe('berth rollback', () => {
     fleet = await createFleet({ service });
     app = fleet.app;
     host = fleet.hosts[0] as TestHost;
-    await app.writeConfig(demoConfig({ service, repository: images.v1.repository, hosts: [host.name] }));
+    await app.writeConfig(
+      demoConfig({ service, repository: images.v1.repository, hosts: [host.name] }),
+    );
     for (const version of ['v1', 'v2']) {
       const result = await app.berth('deploy', '--version', version);
       expect(result.code, result.stderr).toBe(0);
@@ -34,7 +36,12 @@ describe('berth rollback', () => {
     expect(result.stdout).not.toMatch(/pulled \d/);
     expect(await getText(`${host.proxyUrl}/version`)).toEqual({ status: 200, body: 'v1' });
     const releases = JSON.parse((await app.berth('releases', '--json')).stdout) as {
-      releases: { sequence: number; version: string; rollbackOf: number | null; hosts: Record<string, string> }[];
+      releases: {
+        sequence: number;
+        version: string;
+        rollbackOf: number | null;
+        hosts: Record<string, string>;
+      }[];
     };
     expect(releases.releases).toHaveLength(3);
     expect(releases.releases[0]).toMatchObject({ version: 'v1', hosts: { 'web-1': 'live' } });

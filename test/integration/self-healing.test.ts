@@ -8,7 +8,9 @@ import { waitFor } from '../helpers/wait-for.ts';
 const service = 'healing';
 
 async function runningContainers(): Promise<string[]> {
-  const out = (await docker(['ps', '--filter', `label=berth.service=${service}`, '--format', '{{.ID}}'])).trim();
+  const out = (
+    await docker(['ps', '--filter', `label=berth.service=${service}`, '--format', '{{.ID}}'])
+  ).trim();
   return out ? out.split('\n') : [];
 }
 
@@ -26,7 +28,9 @@ describe('the agent keeps the host at its last good release', () => {
     fleet = await createFleet({ service });
     app = fleet.app;
     host = fleet.hosts[0] as TestHost;
-    await app.writeConfig(demoConfig({ service, repository: images.v1.repository, hosts: [host.name] }));
+    await app.writeConfig(
+      demoConfig({ service, repository: images.v1.repository, hosts: [host.name] }),
+    );
     const deployed = await app.berth('deploy', '--version', 'v1');
     expect(deployed.code, deployed.stderr).toBe(0);
   });
@@ -57,7 +61,9 @@ describe('the agent keeps the host at its last good release', () => {
       const answer = await getText(`${host.proxyUrl}/version`);
       return answer.status === 200 && answer.body === 'v1' ? answer : undefined;
     });
-    const releases = JSON.parse((await app.berth('releases', '--json')).stdout) as { releases: unknown[] };
+    const releases = JSON.parse((await app.berth('releases', '--json')).stdout) as {
+      releases: unknown[];
+    };
     expect(releases.releases).toHaveLength(1);
   });
 

@@ -16,7 +16,9 @@ describe('zero-downtime deploys through the proxy', () => {
     fleet = await createFleet({ service });
     app = fleet.app;
     host = fleet.hosts[0] as TestHost;
-    await app.writeConfig(demoConfig({ service, repository: images.v1.repository, hosts: [host.name] }));
+    await app.writeConfig(
+      demoConfig({ service, repository: images.v1.repository, hosts: [host.name] }),
+    );
   });
 
   afterAll(async () => {
@@ -53,7 +55,11 @@ describe('zero-downtime deploys through the proxy', () => {
       expect(report.total).toBeGreaterThan(500);
       expect(new Set(report.lastAnswers)).toEqual(new Set(['v3']));
     }
-    const running = (await docker(['ps', '--filter', `label=berth.service=${service}`, '--format', '{{.Names}}'])).trim().split('\n');
+    const running = (
+      await docker(['ps', '--filter', `label=berth.service=${service}`, '--format', '{{.Names}}'])
+    )
+      .trim()
+      .split('\n');
     expect(running).toHaveLength(1);
     expect(running[0]).toMatch(/^zdt-web-v3-/);
   });
@@ -64,13 +70,17 @@ describe('zero-downtime deploys through the proxy', () => {
     expect(table.stdout).toMatch(/^HOST\s+ROLE\s+VERSION\s+STATE\s+HEALTH\s+SINCE$/m);
     expect(table.stdout).toMatch(/^web-1\s+web\s+v3\s+live\s+running\s+\d+s ago$/m);
     const json = await app.berth('status', '--json');
-    const parsed = JSON.parse(json.stdout) as { hosts: { host: string; roles: { version: string; state: string }[] }[] };
+    const parsed = JSON.parse(json.stdout) as {
+      hosts: { host: string; roles: { version: string; state: string }[] }[];
+    };
     expect(parsed.hosts[0]?.roles[0]).toMatchObject({ version: 'v3', state: 'live' });
   });
 
   it('lists the release history newest first in `berth releases`', async () => {
     const result = await app.berth('releases', '--json');
-    const parsed = JSON.parse(result.stdout) as { releases: { version: string; hosts: Record<string, string> }[] };
+    const parsed = JSON.parse(result.stdout) as {
+      releases: { version: string; hosts: Record<string, string> }[];
+    };
     expect(parsed.releases.map((r) => r.version)).toEqual(['v3', 'v2', 'v1', 'v3', 'v2', 'v1']);
     expect(parsed.releases[0]?.hosts['web-1']).toBe('live');
   });

@@ -17,15 +17,18 @@ export function deploymentRoutes(deps: HttpDeps) {
     app.get('/v1/deployments/:id', async (request) => {
       const parsedParams = params.safeParse(request.params);
       const parsedQuery = query.safeParse(request.query);
-      if (!parsedParams.success || !parsedQuery.success) throw new BerthError('USAGE', 'use /v1/deployments/ID?after=N&waitMs=MS');
+      if (!parsedParams.success || !parsedQuery.success)
+        throw new BerthError('USAGE', 'use /v1/deployments/ID?after=N&waitMs=MS');
       const { id } = parsedParams.data;
       const { after, waitMs } = parsedQuery.data;
       const deadline = Date.now() + waitMs;
       for (;;) {
         const deployment = deps.store.deployment(id);
-        if (!deployment) throw new BerthError('NOT_FOUND', `no deployment ${id} on ${deps.hostName}`);
+        if (!deployment)
+          throw new BerthError('NOT_FOUND', `no deployment ${id} on ${deps.hostName}`);
         const events = deps.store.events(id, after);
-        if (events.length || isTerminal(deployment.state) || Date.now() >= deadline) return { deployment, events };
+        if (events.length || isTerminal(deployment.state) || Date.now() >= deadline)
+          return { deployment, events };
         await deps.sleep(POLL_INTERVAL_MS);
       }
     });
