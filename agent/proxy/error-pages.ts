@@ -28,14 +28,27 @@ export function sendErrorPage(res: ServerResponse, status: ProxyErrorStatus, hos
     res.destroy();
     return;
   }
-  const body =
-    status === 404 ? renderPage(404, notFoundReason(host)) : (fixedPages.get(status) ?? Buffer.alloc(0));
+  const body = pageFor(status, host);
   res.writeHead(status, {
     'content-type': 'text/html; charset=utf-8',
     'content-length': body.length,
     'cache-control': 'no-store',
   });
   res.end(body);
+}
+
+/** The same page as a whole HTTP/1.1 response, for sockets taken over by an upgrade. */
+export function rawErrorResponse(status: ProxyErrorStatus, host?: string): Buffer {
+  const body = pageFor(status, host);
+  const head =
+    `HTTP/1.1 ${status} ${titles[status]}\r\ncontent-type: text/html; charset=utf-8\r\n` +
+    `content-length: ${body.length}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n`;
+  return Buffer.concat([Buffer.from(head, 'latin1'), body]);
+}
+
+function pageFor(status: ProxyErrorStatus, host: string | undefined): Buffer {
+  if (status === 404) return renderPage(404, notFoundReason(host));
+  return fixedPages.get(status) ?? renderPage(status, reasons[status]);
 }
 
 function notFoundReason(host: string | undefined): string {

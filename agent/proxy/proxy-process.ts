@@ -7,6 +7,7 @@ import type { Logger } from '../../shared/logger.ts';
 import { createAdminServer } from './admin-server.ts';
 import { ServiceRoutes } from './service-routes.ts';
 import { createTrafficHandler } from './traffic-handler.ts';
+import { UpgradeTunnels } from './upgrade-tunnel.ts';
 import { UpstreamRegistry } from './upstream-registry.ts';
 
 export const defaultShutdownTimeoutMs = 10_000;
@@ -37,6 +38,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   await services.restore();
 
   const httpServer = createServer(createTrafficHandler(services, logger));
+  const tunnels = new UpgradeTunnels(services, logger);
+  httpServer.on('upgrade', tunnels.handle);
   await listen(httpServer, () => httpServer.listen(options.httpPort, options.httpHost ?? '0.0.0.0'));
   const adminServer = createAdminServer({ services, upstreams, logger });
   try {
@@ -66,6 +69,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     const isDrained = await upstreams.whenIdle(options.shutdownTimeoutMs ?? defaultShutdownTimeoutMs);
     if (!isDrained) logger.warn({ remaining: upstreams.inFlight }, 'shutdown cut in-flight requests');
     httpServer.closeAllConnections();
+    tunnels.destroyAll();
     await upstreams.destroyAll();
     await Promise.all([httpClosed, adminClosed]);
     await rm(adminSocketPath, { force: true });

@@ -1,0 +1,153 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Dispatcher } from 'undici';
+import type { Logger } from '../../shared/logger.ts';
+import { rawErrorResponse, type ProxyErrorStatus } from './error-pages.ts';
+import { clientIpOf, forwardedRequestHead } from './forwarded-headers.ts';
+import { upstreamPath } from './route-table.ts';
+import type { RouteTableSource } from './traffic-handler.ts';
+import type { Upstream } from './upstream.ts';
+
+/**
+ * Upgrade requests (WebSocket): forwarded like any request; on `101` the two sockets are
+ * joined. An open tunnel counts as in flight, so draining the old target waits for it.
+ */
+export class UpgradeTunnels {
+  readonly #routes: RouteTableSource;
+  readonly #logger: Logger;
+  /** Client sockets taken over from the HTTP server, which no longer tracks them. */
+  readonly #open = new Set<Duplex>();
+
+  constructor(routes: RouteTableSource, logger: Logger) {
+    this.#routes = routes;
+    this.#logger = logger;
+  }
+
+  handle = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on('error', () => socket.destroy());
+    this.#open.add(socket);
+    socket.once('close', () => this.#open.delete(socket));
+    const url = req.url ?? '/';
+    const requestHead = forwardedRequestHead(req.rawHeaders, clientIpOf(req.socket.remoteAddress));
+    const entry = url.startsWith('/') ? this.#routes.table.match(requestHead.host, url) : undefined;
+    if (entry === undefined || entry.upstream === null) {
+      socket.end(rawErrorResponse(entry === undefined ? 404 : 503, requestHead.host));
+      return;
+    }
+    entry.upstream.pool.dispatch(
+      {
+        method: req.method ?? 'GET',
+        path: upstreamPath(entry, url),
+        headers: requestHead.headers,
+        body: null,
+        upgrade: req.headers.upgrade ?? 'websocket',
+        headersTimeout: entry.responseTimeoutMs,
+        bodyTimeout: 0,
+      },
+      new TunnelHandler(socket, head, entry.upstream, this.#logger),
+    );
+  };
+
+  get size(): number {
+    return this.#open.size;
+  }
+
+  destroyAll(): void {
+    for (const socket of this.#open) socket.destroy();
+  }
+}
+
+class TunnelHandler implements Dispatcher.DispatchHandler {
+  readonly #client: Duplex;
+  readonly #head: Buffer;
+  readonly #upstream: Upstream;
+  readonly #logger: Logger;
+  #isFinished = false;
+  #hasResponded = false;
+
+  constructor(client: Duplex, head: Buffer, upstream: Upstream, logger: Logger) {
+    this.#client = client;
+    this.#head = head;
+    this.#upstream = upstream;
+    this.#logger = logger;
+    upstream.begin();
+    client.once('close', () => this.#finish());
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    if (this.#client.destroyed) controller.abort(new Error('client closed the connection'));
+  }
+
+  onRequestUpgrade(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+    upstreamSocket: Duplex,
+  ): void {
+    this.#hasResponded = true;
+    const client = this.#client;
+    client.write(responseHead(statusCode, 'Switching Protocols', headers), 'latin1');
+    if (this.#head.length > 0) upstreamSocket.write(this.#head);
+    const closeBoth = (): void => {
+      client.destroy();
+      upstreamSocket.destroy();
+    };
+    upstreamSocket.on('error', closeBoth).on('close', closeBoth);
+    client.on('error', closeBoth).on('close', closeBoth);
+    upstreamSocket.pipe(client);
+    client.pipe(upstreamSocket);
+  }
+
+  /** The target declined the upgrade: relay its answer and close. */
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+    statusMessage?: string,
+  ): void {
+    if (statusCode < 200) return;
+    this.#hasResponded = true;
+    delete headers['transfer-encoding'];
+    headers.connection = 'close';
+    this.#client.write(responseHead(statusCode, statusMessage ?? '', headers), 'latin1');
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.#client.write(chunk);
+  }
+
+  onResponseEnd(): void {
+    this.#finish();
+    this.#client.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.#finish();
+    if (this.#hasResponded || this.#client.destroyed) {
+      this.#client.destroy();
+      return;
+    }
+    const status: ProxyErrorStatus = 'code' in error && error.code === 'UND_ERR_HEADERS_TIMEOUT' ? 504 : 502;
+    this.#logger.warn({ target: this.#upstream.target, status, err: error }, 'upstream upgrade failed');
+    this.#client.end(rawErrorResponse(status));
+  }
+
+  #finish(): void {
+    if (this.#isFinished) return;
+    this.#isFinished = true;
+    this.#upstream.end();
+  }
+}
+
+function responseHead(
+  statusCode: number,
+  statusMessage: string,
+  headers: Record<string, string | string[] | undefined>,
+): string {
+  let head = `HTTP/1.1 ${statusCode} ${statusMessage}\r\n`;
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    for (const item of Array.isArray(value) ? value : [value]) head += `${name}: ${item}\r\n`;
+  }
+  return `${head}\r\n`;
+}
