@@ -21,7 +21,11 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
   },
 });
-const load = { threads: 2, connections: Number(values.connections), durationSeconds: Number(values.duration) };
+const load = {
+  threads: 2,
+  connections: Number(values.connections),
+  durationSeconds: Number(values.duration),
+};
 const warmUp = { ...load, durationSeconds: 2 };
 const tsx = ['--import', 'tsx'];
 
@@ -32,19 +36,36 @@ function libPath(name: string): string {
 async function main(): Promise<void> {
   console.log(`machine: ${availableParallelism()} cpus, ${cpus()[0]?.model ?? 'unknown cpu'}`);
   console.log(`date:    ${new Date().toISOString()}`);
-  console.log(`node:    ${process.version}; wrk -t${load.threads} -c${load.connections} -d${load.durationSeconds}s --latency`);
+  console.log(
+    `node:    ${process.version}; wrk -t${load.threads} -c${load.connections} -d${load.durationSeconds}s --latency`,
+  );
 
   const dir = await mkdtemp(join(tmpdir(), 'berth-bench-proxy-'));
   const started: { stop(): Promise<void> }[] = [];
   try {
-    const upstream: StartedChild = await startChild(process.execPath, [...tsx, libPath('upstream-main.ts')], (line) => 'port' in line);
+    const upstream: StartedChild = await startChild(
+      process.execPath,
+      [...tsx, libPath('upstream-main.ts')],
+      (line) => 'port' in line,
+    );
     started.push(upstream);
     const upstreamPort = Number(upstream.ready.port);
 
     const socketPath = join(dir, 'proxy.sock');
     const proxy = await startChild(
       process.execPath,
-      [...tsx, libPath('proxy-main.ts'), '--http-port', '0', '--http-host', '127.0.0.1', '--socket', socketPath, '--state', join(dir, 'state.json')],
+      [
+        ...tsx,
+        libPath('proxy-main.ts'),
+        '--http-port',
+        '0',
+        '--http-host',
+        '127.0.0.1',
+        '--socket',
+        socketPath,
+        '--state',
+        join(dir, 'state.json'),
+      ],
       (line) => line.msg === 'proxy ready',
     );
     started.push(proxy);
@@ -60,7 +81,11 @@ async function main(): Promise<void> {
     });
     await client.close();
 
-    const nginx: RunningNginx = await startNginx(join(dir, 'nginx'), await freePort(), upstreamPort);
+    const nginx: RunningNginx = await startNginx(
+      join(dir, 'nginx'),
+      await freePort(),
+      upstreamPort,
+    );
     started.push(nginx);
 
     const targets = [
@@ -81,7 +106,8 @@ async function main(): Promise<void> {
 }
 
 function printTable(results: { name: string; result: LoadResult }[]): void {
-  const nginx = results.find(({ name }) => name === 'through nginx')?.result.requestsPerSecond ?? Number.NaN;
+  const nginx =
+    results.find(({ name }) => name === 'through nginx')?.result.requestsPerSecond ?? Number.NaN;
   const rows = results.map(({ name, result }) => [
     name,
     result.requestsPerSecond.toFixed(0),
@@ -91,9 +117,15 @@ function printTable(results: { name: string; result: LoadResult }[]): void {
     (result.requestsPerSecond / nginx).toFixed(2),
   ]);
   const header = ['target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'vs nginx'];
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)),
+  );
   const line = (cells: string[]): string =>
-    cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ');
+    cells
+      .map((cell, column) =>
+        column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0),
+      )
+      .join('  ');
   console.log();
   console.log(line(header));
   for (const row of rows) console.log(line(row));

@@ -1,4 +1,5 @@
-import type { ReleaseManifest, Role } from '../../shared/manifest/schema.ts';
+import type { ReleaseManifest, Role, RoleProxy } from '../../shared/manifest/schema.ts';
+import type { SwitchServiceRequest } from '../proxy/admin-protocol.ts';
 
 export interface HostRole {
   name: string;
@@ -25,4 +26,16 @@ export function routeNameFor(service: string, role: string): string {
 
 export function targetAddress(ipAddress: string, appPort: number): string {
   return `${ipAddress}:${appPort}`;
+}
+
+/** The proxy's route for a role, pointing at `target`. */
+export function routeRequestFor(settings: RoleProxy, target: string): SwitchServiceRequest {
+  return {
+    hosts: settings.hosts,
+    pathPrefix: settings.pathPrefix,
+    stripPathPrefix: settings.stripPathPrefix,
+    target,
+    healthCheckPath: settings.healthCheck.path,
+    responseTimeoutMs: settings.responseTimeoutMs,
+  };
 }

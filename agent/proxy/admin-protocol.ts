@@ -9,6 +9,11 @@
  *   PUT    /services/:name         SwitchServiceRequest → 200 { previousTarget } | 409 AdminError
  *   POST   /targets/drain          DrainTargetRequest → 200 DrainResult
  *   DELETE /services/:name         → 200 { removed: boolean }
+ *
+ * Errors answer `AdminError` with 400 USAGE (invalid body or name; hosts are lower-cased and a
+ * path prefix like `api/` becomes `/api` before storing), 404 NOT_FOUND, 500 INTERNAL.
+ * Health checks count any 2xx as healthy and do not follow redirects. In-flight counts for
+ * drain include open WebSocket tunnels.
  */
 
 export interface HealthCheckSpec {
@@ -23,7 +28,7 @@ export interface ServiceRoute {
   hosts: string[];
   pathPrefix: string;
   stripPathPrefix: boolean;
-  /** `ip:port` of the container serving new requests. */
+  /** `ip:port` of the container serving new requests; `''` for none yet (requests get 503). */
   target: string;
   healthCheckPath: string;
   responseTimeoutMs: number;

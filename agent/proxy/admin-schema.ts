@@ -1,3 +1,4 @@
+/** Validation for admin requests and state-file entries; values come out normalised. */
 import { z } from 'zod';
 import type {
   CheckTargetRequest,
@@ -6,12 +7,11 @@ import type {
   SwitchServiceRequest,
 } from './admin-protocol.ts';
 
-/** Validation for admin requests and state-file entries; values come out normalised. */
-
 const maxDurationMs = 24 * 60 * 60 * 1000;
 const label = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
 const hostPattern = new RegExp(`^(?:\\*\\.)?${label}(?:\\.${label})*$`);
-const targetPattern = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/;
+const targetPattern =
+  /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/;
 
 export const serviceNamePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
@@ -86,8 +86,7 @@ export function parseDrainTargetRequest(input: unknown): Parsed<DrainTargetReque
 
 /** `api/` → `/api`, `` → `/`: one spelling per prefix so conflicts compare equal. */
 function normalizePathPrefix(prefix: string): string {
-  const trimmed = prefix.replace(/\/+$/, '');
-  return trimmed.startsWith('/') ? trimmed || '/' : `/${trimmed}`;
+  return `/${prefix.replace(/^\/+|\/+$/g, '')}`;
 }
 
 function parseWith<T>(schema: z.ZodType<T>, input: unknown): Parsed<T> {

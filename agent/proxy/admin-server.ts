@@ -52,7 +52,11 @@ export function createAdminServer(deps: AdminDependencies): Server {
   });
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, deps: AdminDependencies): Promise<void> {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: AdminDependencies,
+): Promise<void> {
   const { services, upstreams } = deps;
   const path = (req.url ?? '/').split('?')[0] ?? '/';
   const route = `${req.method ?? 'GET'} ${path}`;
@@ -64,7 +68,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: AdminDepe
     const request = valid(parseCheckTargetRequest(await readJson(req)));
     const outcome = await checkTarget(request, abortedWhenClosed(res));
     if (outcome.healthy) return sendJson(res, 200, { healthy: true });
-    deps.logger.warn({ target: request.target, lastStatus: outcome.lastStatus }, 'health check failed');
+    deps.logger.warn(
+      { target: request.target, lastStatus: outcome.lastStatus },
+      'health check failed',
+    );
     return sendJson(res, 422, {
       code: 'HEALTH_CHECK_FAILED',
       message: outcome.message,

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
 
 /**
  * Connection-level headers (RFC 9110 §7.6.1, the same list as Go's ReverseProxy) that must not
@@ -100,16 +99,19 @@ export function forwardedRequestHead(rawHeaders: string[], clientIp: string): Re
 }
 
 /** Removes hop-by-hop headers from an upstream response, in place. */
-export function stripResponseHopByHop(headers: IncomingHttpHeaders): void {
+export function stripResponseHopByHop(
+  headers: Record<string, string | string[] | undefined>,
+): void {
   const connection = headers.connection;
   if (connection !== undefined) {
-    for (const token of connection.split(',')) {
+    const tokens = Array.isArray(connection) ? connection.join(',') : connection;
+    for (const token of tokens.split(',')) {
       const name = token.trim().toLowerCase();
       if (!connectionTokensIgnored.has(name)) delete headers[name];
     }
   }
-  for (const name of hopByHop) {
-    if (headers[name] !== undefined) delete headers[name];
+  for (const name in headers) {
+    if (hopByHop.has(name)) delete headers[name];
   }
 }
 

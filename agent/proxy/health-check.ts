@@ -3,8 +3,7 @@ import { Client } from 'undici';
 import type { CheckTargetRequest } from './admin-protocol.ts';
 
 export type HealthCheckOutcome =
-  | { healthy: true }
-  | { healthy: false; message: string; lastStatus: string };
+  { healthy: true } | { healthy: false; message: string; lastStatus: string };
 
 const userAgent = 'berth-proxy';
 

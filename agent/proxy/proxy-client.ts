@@ -93,7 +93,8 @@ function toBerthError(statusCode: number, text: string): BerthError {
   if (adminError === undefined) {
     return new BerthError('INTERNAL', `the proxy answered ${statusCode}: ${text.slice(0, 200)}`);
   }
-  const details = adminError.lastStatus === undefined ? [] : [`last status: ${adminError.lastStatus}`];
+  const details =
+    adminError.lastStatus === undefined ? [] : [`last status: ${adminError.lastStatus}`];
   return new BerthError(adminError.code, adminError.message, { details });
 }
 

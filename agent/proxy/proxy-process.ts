@@ -40,7 +40,9 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const httpServer = createServer(createTrafficHandler(services, logger));
   const tunnels = new UpgradeTunnels(services, logger);
   httpServer.on('upgrade', tunnels.handle);
-  await listen(httpServer, () => httpServer.listen(options.httpPort, options.httpHost ?? '0.0.0.0'));
+  await listen(httpServer, () =>
+    httpServer.listen(options.httpPort, options.httpHost ?? '0.0.0.0'),
+  );
   const adminServer = createAdminServer({ services, upstreams, logger });
   try {
     await claimSocketPath(adminSocketPath);
@@ -66,8 +68,11 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     const httpClosed = closed(httpServer);
     const adminClosed = closed(adminServer);
     adminServer.closeAllConnections();
-    const isDrained = await upstreams.whenIdle(options.shutdownTimeoutMs ?? defaultShutdownTimeoutMs);
-    if (!isDrained) logger.warn({ remaining: upstreams.inFlight }, 'shutdown cut in-flight requests');
+    const isDrained = await upstreams.whenIdle(
+      options.shutdownTimeoutMs ?? defaultShutdownTimeoutMs,
+    );
+    if (!isDrained)
+      logger.warn({ remaining: upstreams.inFlight }, 'shutdown cut in-flight requests');
     httpServer.closeAllConnections();
     tunnels.destroyAll();
     await upstreams.destroyAll();

@@ -58,7 +58,9 @@ export class RouteTable<TUpstream> {
    * that host's prefixes are searched: a miss there is a 404 even when a catch-all exists.
    */
   match(hostHeader: string | undefined, url: string): RouteEntry<TUpstream> | undefined {
-    const entries = this.#entriesFor(hostHeader === undefined ? CATCH_ALL : normalizeHost(hostHeader));
+    const entries = this.#entriesFor(
+      hostHeader === undefined ? CATCH_ALL : normalizeHost(hostHeader),
+    );
     if (entries === undefined) return undefined;
     for (const entry of entries) {
       if (matchesPrefix(entry.pathPrefix, url)) return entry;

@@ -23,7 +23,11 @@ export async function runProxyCommand(argv: string[]): Promise<void> {
   const logger = createLogger({ name: 'berth-proxy' });
   const proxy = await startProxy({ ...args, logger });
   logger.info(
-    { httpAddress: proxy.httpAddress, adminSocketPath: args.adminSocketPath, statePath: args.statePath },
+    {
+      httpAddress: proxy.httpAddress,
+      adminSocketPath: args.adminSocketPath,
+      statePath: args.statePath,
+    },
     'proxy ready',
   );
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
@@ -59,7 +63,10 @@ export function parseProxyArguments(argv: string[]): ProxyArguments {
   }
   const httpPort = Number(values['http-port'] ?? defaultHttpPort);
   if (!Number.isInteger(httpPort) || httpPort < 0 || httpPort > 65535) {
-    throw new BerthError('USAGE', `--http-port must be a port number, got "${values['http-port']}"`);
+    throw new BerthError(
+      'USAGE',
+      `--http-port must be a port number, got "${values['http-port']}"`,
+    );
   }
   if (values.socket === undefined || values.state === undefined) {
     throw new BerthError('USAGE', 'berth-agent proxy needs --socket PATH and --state PATH');

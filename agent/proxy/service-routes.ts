@@ -50,7 +50,9 @@ export class ServiceRoutes {
         { service: name, target: route.target, previousTarget: previous?.target ?? null },
         'service switched',
       );
-      return { previousTarget: previous === undefined || previous.target === '' ? null : previous.target };
+      return {
+        previousTarget: previous === undefined || previous.target === '' ? null : previous.target,
+      };
     });
   }
 

@@ -48,10 +48,6 @@ export class UpgradeTunnels {
     );
   };
 
-  get size(): number {
-    return this.#open.size;
-  }
-
   destroyAll(): void {
     for (const socket of this.#open) socket.destroy();
   }
@@ -127,8 +123,12 @@ class TunnelHandler implements Dispatcher.DispatchHandler {
       this.#client.destroy();
       return;
     }
-    const status: ProxyErrorStatus = 'code' in error && error.code === 'UND_ERR_HEADERS_TIMEOUT' ? 504 : 502;
-    this.#logger.warn({ target: this.#upstream.target, status, err: error }, 'upstream upgrade failed');
+    const status: ProxyErrorStatus =
+      'code' in error && error.code === 'UND_ERR_HEADERS_TIMEOUT' ? 504 : 502;
+    this.#logger.warn(
+      { target: this.#upstream.target, status, err: error },
+      'upstream upgrade failed',
+    );
     this.#client.end(rawErrorResponse(status));
   }
 

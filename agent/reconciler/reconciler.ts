@@ -3,7 +3,12 @@ import type { ReleaseManifest } from '../../shared/manifest/schema.ts';
 import type { ServiceRoute } from '../proxy/admin-protocol.ts';
 import { containerSpecFor } from '../docker/container-spec.ts';
 import type { DeployerDeps } from '../deployer/deployer-deps.ts';
-import { rolesOnHost, targetAddress, type HostRole } from '../deployer/host-plan.ts';
+import {
+  rolesOnHost,
+  routeRequestFor,
+  targetAddress,
+  type HostRole,
+} from '../deployer/host-plan.ts';
 import { decodeStoredManifest } from '../deployer/stored-manifest.ts';
 import { openHostSecrets } from '../deployer/host-secrets.ts';
 import { planRepairs, type Repair } from './repair-plan.ts';
@@ -53,7 +58,7 @@ export class Reconciler {
     const routes = await this.#deps.proxy.listServices();
     const made: Repair[] = [];
     for (const service of services) {
-      if (!this.#deps.locks.tryAcquire(service.service)) continue;
+      if (!this.#deps.locks.tryAcquire(service.service, 'reconciler')) continue;
       try {
         made.push(
           ...(await this.#reconcileService(
@@ -140,13 +145,6 @@ export class Reconciler {
       healthCheck: settings.healthCheck,
       timeoutMs: manifest.deployTimeoutMs,
     });
-    await this.#deps.proxy.switchService(hostRole.routeName, {
-      hosts: settings.hosts,
-      pathPrefix: settings.pathPrefix,
-      stripPathPrefix: settings.stripPathPrefix,
-      target,
-      healthCheckPath: settings.healthCheck.path,
-      responseTimeoutMs: settings.responseTimeoutMs,
-    });
+    await this.#deps.proxy.switchService(hostRole.routeName, routeRequestFor(settings, target));
   }
 }

@@ -8,6 +8,8 @@ const nginxPath = '/usr/sbin/nginx';
 
 export interface RunningNginx {
   port: number;
+  /** The master process; its workers are its children. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -15,7 +17,11 @@ export interface RunningNginx {
  * nginx as the reference reverse proxy: 2 workers, no access log, keep-alive to the upstream,
  * and the same forwarded headers Berth adds, so both do the same work per request.
  */
-export async function startNginx(dir: string, port: number, upstreamPort: number): Promise<RunningNginx> {
+export async function startNginx(
+  dir: string,
+  port: number,
+  upstreamPort: number,
+): Promise<RunningNginx> {
   for (const temp of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) {
     await mkdir(join(dir, temp), { recursive: true });
   }
@@ -53,9 +59,13 @@ http {
 }
 `,
   );
-  const child = spawn(nginxPath, ['-c', configPath, '-p', dir, '-e', join(dir, 'error.log'), '-g', 'daemon off;'], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const child = spawn(
+    nginxPath,
+    ['-c', configPath, '-p', dir, '-e', join(dir, 'error.log'), '-g', 'daemon off;'],
+    {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
   const exited = once(child, 'exit');
   await Promise.race([
     waitForPort(port),
@@ -63,6 +73,7 @@ http {
   ]);
   return {
     port,
+    pid: child.pid ?? 0,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       // QUIT is nginx's graceful stop; the master waits for its workers before exiting.

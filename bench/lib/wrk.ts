@@ -21,7 +21,13 @@ export interface LoadOptions {
 export async function runWrk(url: string, options: LoadOptions): Promise<LoadResult> {
   const { stdout } = await run(
     'wrk',
-    [`-t${options.threads}`, `-c${options.connections}`, `-d${options.durationSeconds}s`, '--latency', url],
+    [
+      `-t${options.threads}`,
+      `-c${options.connections}`,
+      `-d${options.durationSeconds}s`,
+      '--latency',
+      url,
+    ],
     { timeout: (options.durationSeconds + 30) * 1000 },
   );
   return parseWrkOutput(stdout);
@@ -31,7 +37,9 @@ export function parseWrkOutput(output: string): LoadResult {
   const requestsPerSecond = Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1]);
   const p50Ms = latencyMs(/^\s+50%\s+([\d.]+)(us|ms|s)\s*$/m.exec(output));
   const p99Ms = latencyMs(/^\s+99%\s+([\d.]+)(us|ms|s)\s*$/m.exec(output));
-  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(
+    output,
+  );
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0);
   const errors = (socketErrors?.slice(1) ?? []).reduce((sum, count) => sum + Number(count), non2xx);
   if (!Number.isFinite(requestsPerSecond) || !Number.isFinite(p50Ms) || !Number.isFinite(p99Ms)) {

@@ -3,6 +3,7 @@ import { createFleet, type TestApp, type TestHost } from '../helpers/test-fleet.
 import { demoConfig } from '../helpers/demo-config.ts';
 import { getText, slowRequest, startLoad } from '../helpers/load.ts';
 import { docker } from '../helpers/docker-cli.ts';
+import { removeDemoImageRefs } from '../helpers/demo-image.ts';
 
 const service = 'zdt';
 
@@ -25,11 +26,13 @@ describe('zero-downtime deploys through the proxy', () => {
     await fleet?.destroy();
   });
 
-  it('deploys v1 and serves it through the proxy', async () => {
+  it('pulls v1 by digest, reports the pull, and serves v1 through the proxy', async () => {
+    await removeDemoImageRefs([images.v1]);
     const result = await app.berth('deploy', '--version', 'v1');
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/\[web-1\] pulling/);
+    expect(result.stdout).toContain(`[web-1] pulling      pulling ${images.v1.pinned}`);
+    expect(result.stdout).toMatch(/\[web-1\] pulling      image pulled/);
     expect(result.stdout).toMatch(/zdt v1 is live on 1 host/);
     expect(await getText(`${host.proxyUrl}/version`)).toEqual({ status: 200, body: 'v1' });
   });

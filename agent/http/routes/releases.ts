@@ -16,7 +16,7 @@ export function releaseRoutes(deps: HttpDeps) {
       const body = publishBody.safeParse(request.body);
       if (!body.success) throw new BerthError('USAGE', 'body must be {"release": "<compact JWS>"}');
       const manifest = await deps.verifyRelease(body.data.release);
-      const deployment = deps.deployer.start(manifest, body.data.release);
+      const deployment = await deps.deployer.start(manifest, body.data.release);
       request.log.info(
         {
           service: manifest.service,

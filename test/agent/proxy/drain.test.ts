@@ -40,6 +40,15 @@ describe('POST /targets/drain', () => {
     expect(echoOf(await slow).upstream).toBe('old');
   });
 
+  it('closes the pool of a drained target that no route uses', async () => {
+    await proxy.client.switchService('pool', route(oldApp.target, { hosts: ['pool.test'] }));
+    await send(proxy.url, '/', { host: 'pool.test' });
+    expect(await oldApp.openConnections()).toBeGreaterThan(0);
+    await proxy.client.switchService('pool', route(newApp.target, { hosts: ['pool.test'] }));
+    await proxy.client.drainTarget({ target: oldApp.target, timeoutMs: 1000 });
+    await until(async () => (await oldApp.openConnections()) === 0, 1500);
+  });
+
   it('reports what remains at the timeout and leaves those requests running', async () => {
     await proxy.client.switchService('web', route(oldApp.target));
     const before = oldApp.received;
@@ -57,7 +66,9 @@ describe('POST /targets/drain', () => {
   });
 
   it('is drained at once for a target with nothing in flight', async () => {
-    await expect(proxy.client.drainTarget({ target: '127.0.0.1:9', timeoutMs: 5000 })).resolves.toEqual({
+    await expect(
+      proxy.client.drainTarget({ target: '127.0.0.1:9', timeoutMs: 5000 }),
+    ).resolves.toEqual({
       drained: true,
       remaining: 0,
     });

@@ -39,9 +39,15 @@ describe('forwarding', () => {
     proxy = await startTestProxy();
     app = await startUpstream('app');
     await proxy.client.switchService('app', route(app.target, { hosts: ['app.test'] }));
-    await proxy.client.switchService('fast', route(app.target, { hosts: ['fast.test'], responseTimeoutMs: 300 }));
+    await proxy.client.switchService(
+      'fast',
+      route(app.target, { hosts: ['fast.test'], responseTimeoutMs: 300 }),
+    );
     await proxy.client.switchService('empty', route('', { hosts: ['empty.test'] }));
-    await proxy.client.switchService('dead', route(`127.0.0.1:${await closedPort()}`, { hosts: ['dead.test'] }));
+    await proxy.client.switchService(
+      'dead',
+      route(`127.0.0.1:${await closedPort()}`, { hosts: ['dead.test'] }),
+    );
   });
 
   afterAll(async () => {
@@ -69,7 +75,11 @@ describe('forwarding', () => {
     const { headers } = echoOf(
       await send(proxy.url, '/', {
         host: 'app.test',
-        headers: { 'x-request-id': 'req-42', 'x-forwarded-for': '203.0.113.7', 'x-forwarded-proto': 'https' },
+        headers: {
+          'x-request-id': 'req-42',
+          'x-forwarded-for': '203.0.113.7',
+          'x-forwarded-proto': 'https',
+        },
       }),
     );
     expect(headers['x-request-id']).toBe('req-42');
@@ -90,7 +100,11 @@ describe('forwarding', () => {
   });
 
   it('streams request bodies to the target and passes its status and headers back', async () => {
-    const reply = await send(proxy.url, '/status/201', { host: 'app.test', method: 'POST', body: 'x'.repeat(100_000) });
+    const reply = await send(proxy.url, '/status/201', {
+      host: 'app.test',
+      method: 'POST',
+      body: 'x'.repeat(100_000),
+    });
     expect(reply.status).toBe(201);
     expect(reply.headers['x-upstream']).toBe('app');
     expect(echoOf(reply).body).toHaveLength(100_000);

@@ -2,7 +2,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BerthError } from '../../../shared/errors.ts';
-import { startTestProxy, startUpstream, type TestProxy, type TestUpstream } from './proxy-harness.ts';
+import {
+  startTestProxy,
+  startUpstream,
+  type TestProxy,
+  type TestUpstream,
+} from './proxy-harness.ts';
 
 const quickCheck = { intervalMs: 100, timeoutMs: 500 };
 
@@ -31,7 +36,11 @@ describe('POST /targets/check', () => {
 
   it('passes when the health path answers 2xx', async () => {
     await expect(
-      proxy.client.checkTarget({ target: app.target, healthCheck: { path: '/up', ...quickCheck }, timeoutMs: 2000 }),
+      proxy.client.checkTarget({
+        target: app.target,
+        healthCheck: { path: '/up', ...quickCheck },
+        timeoutMs: 2000,
+      }),
     ).resolves.toBeUndefined();
   });
 
@@ -90,7 +99,11 @@ describe('POST /targets/check', () => {
 
   it('rejects a malformed request as USAGE', async () => {
     const error = await checkFailure(
-      proxy.client.checkTarget({ target: 'no-port', healthCheck: { path: 'up', ...quickCheck }, timeoutMs: 100 }),
+      proxy.client.checkTarget({
+        target: 'no-port',
+        healthCheck: { path: 'up', ...quickCheck },
+        timeoutMs: 100,
+      }),
     );
     expect(error.code).toBe('USAGE');
     expect(error.message).toContain('target');

@@ -45,12 +45,17 @@ describe('ProxyClient', () => {
   });
 
   it('rejects an invalid service name as USAGE', async () => {
-    const error = await proxy.client.switchService('../etc', route('127.0.0.1:80')).catch((caught: unknown) => caught);
+    const error = await proxy.client
+      .switchService('../etc', route('127.0.0.1:80'))
+      .catch((caught: unknown) => caught);
     expect((error as BerthError).code).toBe('USAGE');
   });
 
   it('normalises hosts and path prefixes', async () => {
-    await proxy.client.switchService('norm', route('127.0.0.1:80', { hosts: ['Norm.Test', 'norm.test'], pathPrefix: 'api/' }));
+    await proxy.client.switchService(
+      'norm',
+      route('127.0.0.1:80', { hosts: ['Norm.Test', 'norm.test'], pathPrefix: 'api/' }),
+    );
     const [saved] = await proxy.client.listServices();
     expect(saved).toMatchObject({ service: 'norm', hosts: ['norm.test'], pathPrefix: '/api' });
   });

@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { Agent, request } from 'undici';
 import { createLogger } from '../../../shared/logger.ts';
 import type { SwitchServiceRequest } from '../../../agent/proxy/admin-protocol.ts';
@@ -26,6 +28,8 @@ export interface TestUpstream {
   received: number;
   /** `/slow` requests that reached the handler. */
   slowReceived: number;
+  /** TCP connections currently open to this app (the proxy's pool). */
+  openConnections(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -34,19 +38,53 @@ export interface TestUpstream {
  * `/slow?ms=N` answers after N ms; `/status/N` answers with status N.
  */
 export async function startUpstream(name: string): Promise<TestUpstream> {
-  const upstream = { name, target: '', received: 0, slowReceived: 0, close: async () => {} };
   const server = createServer((req, res) => {
     upstream.received += 1;
     if (req.url?.startsWith('/slow') === true) upstream.slowReceived += 1;
     void echo(name, req, res);
   });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex) =>
+    acceptWebSocket(name, req, socket),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  upstream.target = `127.0.0.1:${(server.address() as AddressInfo).port}`;
-  upstream.close = () => {
-    server.closeAllConnections();
-    return new Promise((resolve) => server.close(() => resolve()));
+  const upstream: TestUpstream = {
+    name,
+    target: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    received: 0,
+    slowReceived: 0,
+    openConnections: () =>
+      new Promise((resolve, reject) =>
+        server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+      ),
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
   };
   return upstream;
+}
+
+/**
+ * Just enough of RFC 6455 for tests: accepts the handshake (or answers 403 on `/reject`),
+ * sends one text frame `hello from NAME PATH`, and answers a close frame by closing.
+ */
+function acceptWebSocket(name: string, req: IncomingMessage, socket: Duplex): void {
+  if (req.url === '/reject') {
+    socket.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 4\r\nconnection: close\r\n\r\nnope');
+    return;
+  }
+  const accept = createHash('sha1')
+    .update(`${String(req.headers['sec-websocket-key'])}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+    .digest('base64');
+  socket.write(
+    `HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-accept: ${accept}\r\n\r\n`,
+  );
+  const text = Buffer.from(`hello from ${name} ${req.url ?? ''}`);
+  socket.write(Buffer.concat([Buffer.from([0x81, text.length]), text]));
+  socket.on('data', (frame: Buffer) => {
+    if (((frame[0] ?? 0) & 0x0f) === 0x8) socket.end(Buffer.from([0x88, 0x00]));
+  });
+  socket.on('error', () => socket.destroy());
 }
 
 async function echo(name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -85,8 +123,17 @@ export async function startTestProxy(options: { dir?: string } = {}): Promise<Te
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'berth-proxy-')));
   const socketPath = join(dir, 'proxy.sock');
   const statePath = join(dir, 'state', 'routes.json');
-  const logger = createLogger({ name: 'proxy-test', level: process.env.PROXY_TEST_LOG ?? 'silent' });
-  const proxy = await startProxy({ httpPort: 0, httpHost: '127.0.0.1', adminSocketPath: socketPath, statePath, logger });
+  const logger = createLogger({
+    name: 'proxy-test',
+    level: process.env.PROXY_TEST_LOG ?? 'silent',
+  });
+  const proxy = await startProxy({
+    httpPort: 0,
+    httpHost: '127.0.0.1',
+    adminSocketPath: socketPath,
+    statePath,
+    logger,
+  });
   const client = new ProxyClient(socketPath);
   let stopped = false;
   const stop = async (): Promise<void> => {
@@ -111,7 +158,10 @@ export async function startTestProxy(options: { dir?: string } = {}): Promise<Te
 }
 
 /** A route with the defaults a test rarely cares about. */
-export function route(target: string, overrides: Partial<SwitchServiceRequest> = {}): SwitchServiceRequest {
+export function route(
+  target: string,
+  overrides: Partial<SwitchServiceRequest> = {},
+): SwitchServiceRequest {
   return {
     hosts: [],
     pathPrefix: '/',
@@ -143,16 +193,23 @@ export async function send(
     headers: { ...(options.host === undefined ? {} : { host: options.host }), ...options.headers },
     body: options.body,
   });
-  return { status: response.statusCode, headers: response.headers, text: await response.body.text() };
+  return {
+    status: response.statusCode,
+    headers: response.headers,
+    text: await response.body.text(),
+  };
 }
 
 export function echoOf(reply: Reply): Echo {
   return JSON.parse(reply.text) as Echo;
 }
 
-export async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+export async function until(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 5_000,
+): Promise<void> {
   const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (performance.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }

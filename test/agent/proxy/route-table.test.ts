@@ -1,9 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import type { ServiceRoute } from '../../../agent/proxy/admin-protocol.ts';
-import { findRouteConflict, normalizeHost, RouteTable, upstreamPath } from '../../../agent/proxy/route-table.ts';
+import {
+  findRouteConflict,
+  normalizeHost,
+  RouteTable,
+  upstreamPath,
+} from '../../../agent/proxy/route-table.ts';
 
-function service(name: string, hosts: string[], pathPrefix = '/', target = `${name}:80`): ServiceRoute {
-  return { service: name, hosts, pathPrefix, stripPathPrefix: true, target, healthCheckPath: '/up', responseTimeoutMs: 1000 };
+function service(
+  name: string,
+  hosts: string[],
+  pathPrefix = '/',
+  target = `${name}:80`,
+): ServiceRoute {
+  return {
+    service: name,
+    hosts,
+    pathPrefix,
+    stripPathPrefix: true,
+    target,
+    healthCheckPath: '/up',
+    responseTimeoutMs: 1000,
+  };
 }
 
 const table = new RouteTable(

@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { echoOf, route, send, startTestProxy, startUpstream, type TestProxy, type TestUpstream } from './proxy-harness.ts';
+import {
+  echoOf,
+  route,
+  send,
+  startTestProxy,
+  startUpstream,
+  type TestProxy,
+  type TestUpstream,
+} from './proxy-harness.ts';
 
 describe('routing by host and path', () => {
   let proxy: TestProxy;
@@ -11,12 +19,27 @@ describe('routing by host and path', () => {
       upstreams[name] = await startUpstream(name);
     }
     const target = (name: string): string => upstreams[name]?.target ?? '';
-    await proxy.client.switchService('exact', route(target('exact'), { hosts: ['app.example.com'] }));
-    await proxy.client.switchService('wildcard', route(target('wildcard'), { hosts: ['*.example.com'] }));
+    await proxy.client.switchService(
+      'exact',
+      route(target('exact'), { hosts: ['app.example.com'] }),
+    );
+    await proxy.client.switchService(
+      'wildcard',
+      route(target('wildcard'), { hosts: ['*.example.com'] }),
+    );
     await proxy.client.switchService('catch-all', route(target('catchAll')));
-    await proxy.client.switchService('api', route(target('api'), { hosts: ['shop.test'], pathPrefix: '/api' }));
-    await proxy.client.switchService('api-v2', route(target('apiV2'), { hosts: ['shop.test'], pathPrefix: '/api/v2' }));
-    await proxy.client.switchService('keep', route(target('keep'), { hosts: ['shop.test'], pathPrefix: '/keep', stripPathPrefix: false }));
+    await proxy.client.switchService(
+      'api',
+      route(target('api'), { hosts: ['shop.test'], pathPrefix: '/api' }),
+    );
+    await proxy.client.switchService(
+      'api-v2',
+      route(target('apiV2'), { hosts: ['shop.test'], pathPrefix: '/api/v2' }),
+    );
+    await proxy.client.switchService(
+      'keep',
+      route(target('keep'), { hosts: ['shop.test'], pathPrefix: '/keep', stripPathPrefix: false }),
+    );
   });
 
   afterAll(async () => {
@@ -25,12 +48,18 @@ describe('routing by host and path', () => {
   });
 
   it('routes an exact host before a wildcard, ignoring case and port', async () => {
-    expect(echoOf(await send(proxy.url, '/', { host: 'App.Example.COM:8080' })).upstream).toBe('exact');
+    expect(echoOf(await send(proxy.url, '/', { host: 'App.Example.COM:8080' })).upstream).toBe(
+      'exact',
+    );
   });
 
   it('routes one label under a wildcard, but not two', async () => {
-    expect(echoOf(await send(proxy.url, '/', { host: 'other.example.com' })).upstream).toBe('wildcard');
-    expect(echoOf(await send(proxy.url, '/', { host: 'a.b.example.com' })).upstream).toBe('catchAll');
+    expect(echoOf(await send(proxy.url, '/', { host: 'other.example.com' })).upstream).toBe(
+      'wildcard',
+    );
+    expect(echoOf(await send(proxy.url, '/', { host: 'a.b.example.com' })).upstream).toBe(
+      'catchAll',
+    );
     expect(echoOf(await send(proxy.url, '/', { host: 'example.com' })).upstream).toBe('catchAll');
   });
 

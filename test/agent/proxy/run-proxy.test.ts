@@ -16,12 +16,24 @@ const mainPath = fileURLToPath(new URL('./fixtures/run-proxy-main.ts', import.me
 describe('parseProxyArguments', () => {
   it('reads every flag', () => {
     expect(
-      parseProxyArguments(['--http-port', '8080', '--http-host', '127.0.0.1', '--socket', '/s', '--state', '/t']),
+      parseProxyArguments([
+        '--http-port',
+        '8080',
+        '--http-host',
+        '127.0.0.1',
+        '--socket',
+        '/s',
+        '--state',
+        '/t',
+      ]),
     ).toEqual({ httpPort: 8080, httpHost: '127.0.0.1', adminSocketPath: '/s', statePath: '/t' });
   });
 
   it('defaults to port 80 on all interfaces', () => {
-    expect(parseProxyArguments(['--socket', '/s', '--state', '/t'])).toMatchObject({ httpPort: 80, httpHost: '0.0.0.0' });
+    expect(parseProxyArguments(['--socket', '/s', '--state', '/t'])).toMatchObject({
+      httpPort: 80,
+      httpHost: '0.0.0.0',
+    });
   });
 
   it.each([
@@ -50,7 +62,16 @@ describe('runProxyCommand', () => {
 
   it('logs when ready, and on SIGTERM finishes in-flight requests and exits 0', async () => {
     const socketPath = join(dir, 'proxy.sock');
-    const args = ['--http-port', '0', '--http-host', '127.0.0.1', '--socket', socketPath, '--state', join(dir, 'state.json')];
+    const args = [
+      '--http-port',
+      '0',
+      '--http-host',
+      '127.0.0.1',
+      '--socket',
+      socketPath,
+      '--state',
+      join(dir, 'state.json'),
+    ];
     const child = spawn(process.execPath, ['--import', 'tsx', mainPath, ...args], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -4,7 +4,15 @@ import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ServiceRoute } from '../../../agent/proxy/admin-protocol.ts';
 import { BerthError } from '../../../shared/errors.ts';
-import { echoOf, route, send, startTestProxy, startUpstream, type TestProxy, type TestUpstream } from './proxy-harness.ts';
+import {
+  echoOf,
+  route,
+  send,
+  startTestProxy,
+  startUpstream,
+  type TestProxy,
+  type TestUpstream,
+} from './proxy-harness.ts';
 
 describe('routing table state', () => {
   let dir: string;
@@ -33,7 +41,10 @@ describe('routing table state', () => {
   it('survives a restart of the proxy', async () => {
     const first = await start();
     await first.client.switchService('web', route(app.target, { hosts: ['web.test'] }));
-    await first.client.switchService('api', route(other.target, { hosts: ['web.test'], pathPrefix: '/api' }));
+    await first.client.switchService(
+      'api',
+      route(other.target, { hosts: ['web.test'], pathPrefix: '/api' }),
+    );
     const before = await first.client.listServices();
     await first.stop();
 
@@ -47,7 +58,9 @@ describe('routing table state', () => {
     const proxy = await start();
     await proxy.client.switchService('web', route(app.target));
     await proxy.client.switchService('web', route(other.target));
-    const saved = JSON.parse(await readFile(proxy.statePath, 'utf8')) as { services: ServiceRoute[] };
+    const saved = JSON.parse(await readFile(proxy.statePath, 'utf8')) as {
+      services: ServiceRoute[];
+    };
     expect(saved.services.map((service) => service.target)).toEqual([other.target]);
     expect(await readdir(dirname(proxy.statePath))).toEqual(['routes.json']);
   });
@@ -58,7 +71,10 @@ describe('routing table state', () => {
     const badTarget = { ...good, service: 'bad', hosts: ['bad.test'], target: 'not a target' };
     const missingFields = { service: 'partial', hosts: ['partial.test'] };
     await mkdir(dirname(statePath), { recursive: true });
-    await writeFile(statePath, JSON.stringify({ version: 1, services: [badTarget, good, missingFields, 42] }));
+    await writeFile(
+      statePath,
+      JSON.stringify({ version: 1, services: [badTarget, good, missingFields, 42] }),
+    );
 
     const proxy = await start();
     expect((await proxy.client.listServices()).map((service) => service.service)).toEqual(['good']);
@@ -76,11 +92,17 @@ describe('routing table state', () => {
 
   it('refuses a route another service owns with 409, keeping the old route', async () => {
     const proxy = await start();
-    await proxy.client.switchService('web', route(app.target, { hosts: ['shared.test'], pathPrefix: '/app' }));
+    await proxy.client.switchService(
+      'web',
+      route(app.target, { hosts: ['shared.test'], pathPrefix: '/app' }),
+    );
     const savedBefore = await readFile(proxy.statePath, 'utf8');
 
     const error = await proxy.client
-      .switchService('intruder', route(other.target, { hosts: ['other.test', 'shared.test'], pathPrefix: '/app/' }))
+      .switchService(
+        'intruder',
+        route(other.target, { hosts: ['other.test', 'shared.test'], pathPrefix: '/app/' }),
+      )
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(BerthError);
     expect((error as BerthError).code).toBe('PROXY_ROUTE_CONFLICT');
@@ -93,12 +115,34 @@ describe('routing table state', () => {
     expect(await readFile(proxy.statePath, 'utf8')).toBe(savedBefore);
   });
 
+  it('keeps the old route when the state file cannot be written', async () => {
+    const proxy = await start();
+    await proxy.client.switchService('web', route(app.target));
+    const stateDir = dirname(proxy.statePath);
+    await rm(stateDir, { recursive: true });
+    await writeFile(stateDir, 'not a directory');
+
+    const error = await proxy.client
+      .switchService('web', route(other.target))
+      .catch((caught: unknown) => caught);
+    expect((error as BerthError).code).toBe('INTERNAL');
+    expect((error as BerthError).message).toContain(proxy.statePath);
+    expect(echoOf(await send(proxy.url, '/')).upstream).toBe('app');
+    expect((await proxy.client.listServices()).map((service) => service.target)).toEqual([
+      app.target,
+    ]);
+  });
+
   it('lets a service move its own hosts, returning the previous target', async () => {
     const proxy = await start();
-    await expect(proxy.client.switchService('web', route(app.target, { hosts: ['a.test'] }))).resolves.toEqual({
+    await expect(
+      proxy.client.switchService('web', route(app.target, { hosts: ['a.test'] })),
+    ).resolves.toEqual({
       previousTarget: null,
     });
-    await expect(proxy.client.switchService('web', route(other.target, { hosts: ['a.test', 'b.test'] }))).resolves.toEqual({
+    await expect(
+      proxy.client.switchService('web', route(other.target, { hosts: ['a.test', 'b.test'] })),
+    ).resolves.toEqual({
       previousTarget: app.target,
     });
     expect(echoOf(await send(proxy.url, '/', { host: 'b.test' })).upstream).toBe('other');

@@ -81,7 +81,10 @@ describe('switching targets under load', () => {
     for (let i = 0; i < switchCount; i += 1) {
       const next = current === a ? b : a;
       const slowBefore = current.slowReceived;
-      slowReplies.push({ expected: current.name, reply: send(proxy.url, `/slow?ms=${slowRequestMs}`) });
+      slowReplies.push({
+        expected: current.name,
+        reply: send(proxy.url, `/slow?ms=${slowRequestMs}`),
+      });
       await until(() => current.slowReceived > slowBefore);
 
       await proxy.client.checkTarget({
