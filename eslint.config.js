@@ -13,7 +13,16 @@ const noController = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'coverage/**', 'bin/**', 'test/fixtures/**/*.js'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'coverage/**',
+      'bin/**',
+      'test/fixtures/**/*.js',
+      'eslint.config.js',
+      '.berth-demo/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

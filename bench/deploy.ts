@@ -13,7 +13,8 @@ const runs = Number(process.env.BENCH_RUNS ?? 10);
 
 function summary(values: number[]): string {
   const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+  const at = (q: number): number =>
+    sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
   return `median ${at(0.5).toFixed(2)} s  min ${at(0).toFixed(2)} s  p90 ${at(0.9).toFixed(2)} s  max ${at(1).toFixed(2)} s`;
 }
 
@@ -52,9 +53,13 @@ try {
     const returnedAt = await deploy;
     serving.push((servingAt - startedAt) / 1000);
     returned.push((returnedAt - startedAt) / 1000);
-    process.stdout.write(`run ${i + 1}: serving ${version} after ${serving.at(-1)?.toFixed(2)} s, berth deploy returned after ${returned.at(-1)?.toFixed(2)} s\n`);
+    process.stdout.write(
+      `run ${i + 1}: serving ${version} after ${serving.at(-1)?.toFixed(2)} s, berth deploy returned after ${returned.at(-1)?.toFixed(2)} s\n`,
+    );
   }
-  process.stdout.write(`\nbench/deploy  ${new Date().toISOString()}  ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}  node ${process.version}\n`);
+  process.stdout.write(
+    `\nbench/deploy  ${new Date().toISOString()}  ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}  node ${process.version}\n`,
+  );
   process.stdout.write(`cached image, default health check (interval 1 s), ${runs} runs\n`);
   process.stdout.write(`new version serving: ${summary(serving)}\n`);
   process.stdout.write(`berth deploy exits:  ${summary(returned)}\n`);

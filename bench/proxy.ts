@@ -10,10 +10,24 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ProxyClient } from '../agent/proxy/proxy-client.ts';
-import { startChild, type StartedChild } from './lib/child-process.ts';
-import { startNginx, type RunningNginx } from './lib/nginx.ts';
+import { startChild } from './lib/child-process.ts';
+import { startNginx } from './lib/nginx.ts';
 import { freePort } from './lib/ports.ts';
-import { runWrk, type LoadResult } from './lib/wrk.ts';
+import { processTreeCpuMs } from './lib/process-cpu.ts';
+import { runWrk, type LoadOptions, type LoadResult } from './lib/wrk.ts';
+
+interface Target {
+  name: string;
+  url: string;
+  /** The process doing the serving: the upstream itself, or the proxy in front of it. */
+  pid: number;
+}
+
+interface Measurement {
+  target: Target;
+  result: LoadResult;
+  cpuMicrosPerRequest: number;
+}
 
 const { values } = parseArgs({
   options: {
@@ -21,12 +35,11 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
   },
 });
-const load = {
+const load: LoadOptions = {
   threads: 2,
   connections: Number(values.connections),
   durationSeconds: Number(values.duration),
 };
-const warmUp = { ...load, durationSeconds: 2 };
 const tsx = ['--import', 'tsx'];
 
 function libPath(name: string): string {
@@ -37,13 +50,14 @@ async function main(): Promise<void> {
   console.log(`machine: ${availableParallelism()} cpus, ${cpus()[0]?.model ?? 'unknown cpu'}`);
   console.log(`date:    ${new Date().toISOString()}`);
   console.log(
-    `node:    ${process.version}; wrk -t${load.threads} -c${load.connections} -d${load.durationSeconds}s --latency`,
+    `load:    wrk -t${load.threads} -c${load.connections} -d${load.durationSeconds}s --latency ` +
+      `(after a 2 s warm-up), node ${process.version}`,
   );
 
   const dir = await mkdtemp(join(tmpdir(), 'berth-bench-proxy-'));
   const started: { stop(): Promise<void> }[] = [];
   try {
-    const upstream: StartedChild = await startChild(
+    const upstream = await startChild(
       process.execPath,
       [...tsx, libPath('upstream-main.ts')],
       (line) => 'port' in line,
@@ -52,83 +66,92 @@ async function main(): Promise<void> {
     const upstreamPort = Number(upstream.ready.port);
 
     const socketPath = join(dir, 'proxy.sock');
+    const proxyArgs = ['--http-port', '0', '--http-host', '127.0.0.1', '--socket', socketPath];
     const proxy = await startChild(
       process.execPath,
-      [
-        ...tsx,
-        libPath('proxy-main.ts'),
-        '--http-port',
-        '0',
-        '--http-host',
-        '127.0.0.1',
-        '--socket',
-        socketPath,
-        '--state',
-        join(dir, 'state.json'),
-      ],
+      [...tsx, libPath('proxy-main.ts'), ...proxyArgs, '--state', join(dir, 'state.json')],
       (line) => line.msg === 'proxy ready',
     );
     started.push(proxy);
+    await routeEverythingTo(socketPath, `127.0.0.1:${upstreamPort}`);
     const proxyPort = Number((proxy.ready.httpAddress as { port: number }).port);
-    const client = new ProxyClient(socketPath);
-    await client.switchService('bench', {
-      hosts: [],
-      pathPrefix: '/',
-      stripPathPrefix: true,
-      target: `127.0.0.1:${upstreamPort}`,
-      healthCheckPath: '/',
-      responseTimeoutMs: 30_000,
-    });
-    await client.close();
 
-    const nginx: RunningNginx = await startNginx(
-      join(dir, 'nginx'),
-      await freePort(),
-      upstreamPort,
-    );
+    const nginx = await startNginx(join(dir, 'nginx'), await freePort(), upstreamPort);
     started.push(nginx);
 
-    const targets = [
-      { name: 'direct to upstream', url: `http://127.0.0.1:${upstreamPort}/` },
-      { name: 'through Berth proxy', url: `http://127.0.0.1:${proxyPort}/` },
-      { name: 'through nginx', url: `http://127.0.0.1:${nginx.port}/` },
+    const targets: Target[] = [
+      {
+        name: 'direct to upstream',
+        url: `http://127.0.0.1:${upstreamPort}/`,
+        pid: upstream.child.pid ?? 0,
+      },
+      {
+        name: 'through Berth proxy',
+        url: `http://127.0.0.1:${proxyPort}/`,
+        pid: proxy.child.pid ?? 0,
+      },
+      { name: 'through nginx', url: `http://127.0.0.1:${nginx.port}/`, pid: nginx.pid },
     ];
-    const results: { name: string; result: LoadResult }[] = [];
-    for (const target of targets) {
-      await runWrk(target.url, warmUp);
-      results.push({ name: target.name, result: await runWrk(target.url, load) });
-    }
-    printTable(results);
+    const measurements: Measurement[] = [];
+    for (const target of targets) measurements.push(await measure(target));
+    printTable(measurements);
   } finally {
-    for (const process of started.reverse()) await process.stop();
+    for (const child of started.reverse()) await child.stop();
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-function printTable(results: { name: string; result: LoadResult }[]): void {
-  const nginx =
-    results.find(({ name }) => name === 'through nginx')?.result.requestsPerSecond ?? Number.NaN;
-  const rows = results.map(({ name, result }) => [
-    name,
+async function routeEverythingTo(socketPath: string, target: string): Promise<void> {
+  const client = new ProxyClient(socketPath);
+  try {
+    await client.switchService('bench', {
+      hosts: [],
+      pathPrefix: '/',
+      stripPathPrefix: true,
+      target,
+      healthCheckPath: '/',
+      responseTimeoutMs: 30_000,
+    });
+  } finally {
+    await client.close();
+  }
+}
+
+async function measure(target: Target): Promise<Measurement> {
+  await runWrk(target.url, { ...load, durationSeconds: 2 });
+  const cpuBeforeMs = await processTreeCpuMs(target.pid);
+  const result = await runWrk(target.url, load);
+  const cpuMs = (await processTreeCpuMs(target.pid)) - cpuBeforeMs;
+  const requests = result.requestsPerSecond * load.durationSeconds;
+  return { target, result, cpuMicrosPerRequest: (cpuMs * 1000) / requests };
+}
+
+function printTable(measurements: Measurement[]): void {
+  const nginx = measurements.find(({ target }) => target.name === 'through nginx');
+  const nginxRate = nginx?.result.requestsPerSecond ?? Number.NaN;
+  const header = ['target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'cpu µs/req', 'vs nginx'];
+  const rows = measurements.map(({ target, result, cpuMicrosPerRequest }) => [
+    target.name,
     result.requestsPerSecond.toFixed(0),
     result.p50Ms.toFixed(2),
     result.p99Ms.toFixed(2),
     String(result.errors),
-    (result.requestsPerSecond / nginx).toFixed(2),
+    cpuMicrosPerRequest.toFixed(1),
+    `${(result.requestsPerSecond / nginxRate).toFixed(2)}x`,
   ]);
-  const header = ['target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'vs nginx'];
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)),
   );
-  const line = (cells: string[]): string =>
+  const format = (cells: string[]): string =>
     cells
       .map((cell, column) =>
         column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0),
       )
       .join('  ');
   console.log();
-  console.log(line(header));
-  for (const row of rows) console.log(line(row));
+  console.log(format(header));
+  for (const row of rows) console.log(format(row));
+  console.log('\ncpu µs/req: CPU time of the serving process (with nginx, master and workers).');
 }
 
 await main();

@@ -16,7 +16,11 @@ import { getText, startLoad } from '../test/helpers/load.ts';
 
 const root = fileURLToPath(new URL('../.berth-demo/', import.meta.url));
 const appDir = join(root, 'app');
-const env = { ...process.env, BERTH_KEYS_DIR: join(root, 'keys'), BERTH_OPERATOR: 'demo@localhost' };
+const env = {
+  ...process.env,
+  BERTH_KEYS_DIR: join(root, 'keys'),
+  BERTH_OPERATOR: 'demo@localhost',
+};
 const keep = process.env.BERTH_DEMO_KEEP === '1';
 
 function step(title: string): void {
@@ -44,7 +48,10 @@ async function berth(...argv: string[]): Promise<string> {
 async function agent(...argv: string[]): Promise<string> {
   process.stdout.write(`$ berth-agent ${argv.join(' ')}\n`);
   let captured = '';
-  const code = await runAgentCli(argv, { out: (t) => void ((captured += t), processOutput.out(t)), err: processOutput.err });
+  const code = await runAgentCli(argv, {
+    out: (t) => void ((captured += t), processOutput.out(t)),
+    err: processOutput.err,
+  });
   if (code !== 0) throw new Error(`berth-agent ${argv[0]} exited ${code}`);
   return captured;
 }
@@ -60,7 +67,13 @@ await removeDemoImageRefs(Object.values(images));
 
 await rm(root, { recursive: true, force: true });
 await mkdir(appDir, { recursive: true });
-const host = new TestHost('web-1', join(root, 'agent'), await freePort(), await freePort(), 'berth-demo');
+const host = new TestHost(
+  'web-1',
+  join(root, 'agent'),
+  await freePort(),
+  await freePort(),
+  'berth-demo',
+);
 let exitCode = 0;
 try {
   step('Keys (on your laptop)');
@@ -70,13 +83,28 @@ try {
 
   step('Agent (on the server)');
   const init = await agent(
-    'init', '--name', host.name, '--data-dir', host.dataDir,
-    '--api-host', '127.0.0.1', '--api-port', String(host.apiPort),
-    '--http-port', String(host.httpPort), '--docker-network', host.network,
-    '--trust-release-key', releaseKey, '--trust-operator-key', operatorKey,
+    'init',
+    '--name',
+    host.name,
+    '--data-dir',
+    host.dataDir,
+    '--api-host',
+    '127.0.0.1',
+    '--api-port',
+    String(host.apiPort),
+    '--http-port',
+    String(host.httpPort),
+    '--docker-network',
+    host.network,
+    '--trust-release-key',
+    releaseKey,
+    '--trust-operator-key',
+    operatorKey,
   );
   host.fingerprint = /fingerprint:\s+(sha256:[0-9a-f]{64})/.exec(init)?.[1] ?? '';
-  process.stdout.write(`$ berth-agent run --data-dir ${host.dataDir}   (in the background; log: ${host.dataDir}/agent.log)\n`);
+  process.stdout.write(
+    `$ berth-agent run --data-dir ${host.dataDir}   (in the background; log: ${host.dataDir}/agent.log)\n`,
+  );
   await host.start();
 
   step('Register the host and configure the app');
@@ -95,31 +123,44 @@ try {
 
   step('Deploy v1');
   await berth('deploy', '--version', 'v1');
-  process.stdout.write(`GET ${host.proxyUrl}/version → ${(await getText(`${host.proxyUrl}/version`)).body}\n`);
+  process.stdout.write(
+    `GET ${host.proxyUrl}/version → ${(await getText(`${host.proxyUrl}/version`)).body}\n`,
+  );
 
   step('Deploy v2 while 20 clients hammer the proxy');
   const load = startLoad(host.proxyUrl, { concurrency: 20 });
   await berth('deploy', '--version', 'v2');
   const report = await load.stop();
-  process.stdout.write(`${report.total} requests during the deploy, ${report.failed} failed; answers: ${JSON.stringify(report.answers)}\n`);
-  if (report.failed > 0) throw new Error(`requests failed during the deploy: ${report.failures.join('; ')}`);
-  process.stdout.write(`GET ${host.proxyUrl}/version → ${(await getText(`${host.proxyUrl}/version`)).body}\n`);
+  process.stdout.write(
+    `${report.total} requests during the deploy, ${report.failed} failed; answers: ${JSON.stringify(report.answers)}\n`,
+  );
+  if (report.failed > 0)
+    throw new Error(`requests failed during the deploy: ${report.failures.join('; ')}`);
+  process.stdout.write(
+    `GET ${host.proxyUrl}/version → ${(await getText(`${host.proxyUrl}/version`)).body}\n`,
+  );
 
   step('Roll back to v1 (no pull)');
   await berth('rollback');
-  process.stdout.write(`GET ${host.proxyUrl}/version → ${(await getText(`${host.proxyUrl}/version`)).body}\n`);
+  process.stdout.write(
+    `GET ${host.proxyUrl}/version → ${(await getText(`${host.proxyUrl}/version`)).body}\n`,
+  );
 
   step('Status and history');
   await berth('status');
   await berth('releases');
-  process.stdout.write('\n\u001b[32mDemo finished: zero-downtime deploy, rollback, 0 failed requests.\u001b[39m\n');
+  process.stdout.write(
+    '\n\u001b[32mDemo finished: zero-downtime deploy, rollback, 0 failed requests.\u001b[39m\n',
+  );
 } catch (error) {
   process.stderr.write(`\u001b[31mDemo failed: ${(error as Error).message}\u001b[39m\n`);
   process.stderr.write(`agent log: ${host.dataDir}/agent.log\n`);
   exitCode = 1;
 } finally {
   if (keep) {
-    process.stdout.write(`BERTH_DEMO_KEEP=1: agent and proxy left running (${host.proxyUrl}); files in ${root}\n`);
+    process.stdout.write(
+      `BERTH_DEMO_KEEP=1: agent and proxy left running (${host.proxyUrl}); files in ${root}\n`,
+    );
   } else {
     await host.destroy(['demo']);
     await registry.stop();

@@ -68,11 +68,10 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     const httpClosed = closed(httpServer);
     const adminClosed = closed(adminServer);
     adminServer.closeAllConnections();
-    const isDrained = await upstreams.whenIdle(
-      options.shutdownTimeoutMs ?? defaultShutdownTimeoutMs,
-    );
-    if (!isDrained)
+    const timeoutMs = options.shutdownTimeoutMs ?? defaultShutdownTimeoutMs;
+    if (!(await upstreams.whenIdle(timeoutMs))) {
       logger.warn({ remaining: upstreams.inFlight }, 'shutdown cut in-flight requests');
+    }
     httpServer.closeAllConnections();
     tunnels.destroyAll();
     await upstreams.destroyAll();

@@ -20,7 +20,9 @@ export async function processTreeCpuMs(pid: number): Promise<number> {
       }
     }
   }
-  const ticks = stats.filter((stat) => tree.has(stat.pid)).reduce((sum, stat) => sum + stat.ticks, 0);
+  const ticks = stats
+    .filter((stat) => tree.has(stat.pid))
+    .reduce((sum, stat) => sum + stat.ticks, 0);
   return (ticks * 1000) / ticksPerSecond;
 }
 

@@ -3,12 +3,34 @@ import { chooseRollbackTarget } from '../../controller/commands/rollback.ts';
 import { nextSequence } from '../../controller/releases/next-sequence.ts';
 import type { AgentReleaseRecord } from '../../controller/client/agent-api.ts';
 
-function release(sequence: number, version: string, state: string, live = false): AgentReleaseRecord {
-  return { service: 's', sequence, version, image: `i@sha256:${sequence}`, issuedBy: 'x', issuedAt: '', receivedAt: '', rollbackOf: null, state, live, jws: '' };
+function release(
+  sequence: number,
+  version: string,
+  state: string,
+  live = false,
+): AgentReleaseRecord {
+  return {
+    service: 's',
+    sequence,
+    version,
+    image: `i@sha256:${sequence}`,
+    issuedBy: 'x',
+    issuedAt: '',
+    receivedAt: '',
+    rollbackOf: null,
+    state,
+    live,
+    jws: '',
+  };
 }
 
 describe('chooseRollbackTarget', () => {
-  const history = [release(1, 'v1', 'done'), release(2, 'v2', 'done'), release(3, 'v3', 'failed'), release(4, 'v2', 'done', true)];
+  const history = [
+    release(1, 'v1', 'done'),
+    release(2, 'v2', 'done'),
+    release(3, 'v3', 'failed'),
+    release(4, 'v2', 'done', true),
+  ];
 
   it('picks the newest release that went live before the live one, with another version', () => {
     expect(chooseRollbackTarget(history, undefined).sequence).toBe(1);
@@ -16,11 +38,15 @@ describe('chooseRollbackTarget', () => {
 
   it('picks the newest live-once release of a named version, and refuses versions that never went live', () => {
     expect(chooseRollbackTarget(history, 'v2').sequence).toBe(4);
-    expect(() => chooseRollbackTarget(history, 'v3')).toThrow(/no release of version v3 ever went live/);
+    expect(() => chooseRollbackTarget(history, 'v3')).toThrow(
+      /no release of version v3 ever went live/,
+    );
   });
 
   it('refuses when there is nothing earlier', () => {
-    expect(() => chooseRollbackTarget([release(1, 'v1', 'done', true)], undefined)).toThrow(/no earlier release/);
+    expect(() => chooseRollbackTarget([release(1, 'v1', 'done', true)], undefined)).toThrow(
+      /no earlier release/,
+    );
   });
 });
 

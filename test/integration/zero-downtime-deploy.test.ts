@@ -32,7 +32,7 @@ describe('zero-downtime deploys through the proxy', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`[web-1] pulling      pulling ${images.v1.pinned}`);
-    expect(result.stdout).toMatch(/\[web-1\] pulling      image pulled/);
+    expect(result.stdout).toMatch(/\[web-1\] pulling {6}image pulled/);
     expect(result.stdout).toMatch(/zdt v1 is live on 1 host/);
     expect(await getText(`${host.proxyUrl}/version`)).toEqual({ status: 200, body: 'v1' });
   });

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { planRetention } from '../../../agent/deployer/retention.ts';
 import type { ContainerInfo } from '../../../agent/docker/container-engine.ts';
 
-function container(sequence: number, image: string, state: ContainerInfo['state'] = 'exited', role = 'web'): ContainerInfo {
+function container(
+  sequence: number,
+  image: string,
+  state: ContainerInfo['state'] = 'exited',
+  role = 'web',
+): ContainerInfo {
   return {
     id: `id-${role}-${sequence}`,
     name: `demo-${role}-${sequence}`,
@@ -31,14 +36,24 @@ describe('planRetention', () => {
   });
 
   it('always keeps the live release and running containers, even past the limit', () => {
-    const containers = [container(7, 'x@sha256:7', 'running'), container(8, 'x@sha256:8'), container(9, 'x@sha256:9')];
+    const containers = [
+      container(7, 'x@sha256:7', 'running'),
+      container(8, 'x@sha256:8'),
+      container(9, 'x@sha256:9'),
+    ];
     const plan = planRetention(containers, { liveSequence: 7, retainReleases: 1 });
     expect(plan.containersToRemove.map((c) => c.name)).toEqual(['demo-web-8']);
     expect(plan.imagesToRemove).toEqual(['x@sha256:8']);
   });
 
   it('counts releases, not containers: every role of a kept release stays', () => {
-    const containers = [container(1, 'i@sha256:1', 'exited', 'web'), container(1, 'i@sha256:1', 'exited', 'jobs'), container(2, 'i@sha256:2', 'running')];
-    expect(planRetention(containers, { liveSequence: 2, retainReleases: 2 }).containersToRemove).toEqual([]);
+    const containers = [
+      container(1, 'i@sha256:1', 'exited', 'web'),
+      container(1, 'i@sha256:1', 'exited', 'jobs'),
+      container(2, 'i@sha256:2', 'running'),
+    ];
+    expect(
+      planRetention(containers, { liveSequence: 2, retainReleases: 2 }).containersToRemove,
+    ).toEqual([]);
   });
 });

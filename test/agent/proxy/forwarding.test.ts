@@ -128,6 +128,19 @@ describe('forwarding', () => {
     expect(reply.text).toContain('502 Bad Gateway');
   });
 
+  it('answers 502 when the target drops the connection before answering', async () => {
+    const reply = await send(proxy.url, '/reset', { host: 'app.test' });
+    expect(reply.status).toBe(502);
+  });
+
+  it('strips hop-by-hop headers from the response', async () => {
+    const reply = await send(proxy.url, '/hop', { host: 'app.test' });
+    expect(reply.status).toBe(200);
+    expect(reply.headers['x-upstream']).toBe('app');
+    expect(reply.headers['x-private']).toBeUndefined();
+    expect(reply.headers['proxy-authenticate']).toBeUndefined();
+  });
+
   it('answers 504 when the target sends no headers within responseTimeoutMs', async () => {
     const startedAt = performance.now();
     const reply = await send(proxy.url, '/slow?ms=4000', { host: 'fast.test' });

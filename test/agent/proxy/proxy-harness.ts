@@ -35,7 +35,8 @@ export interface TestUpstream {
 
 /**
  * A keep-alive node:http app on 127.0.0.1:0 that echoes each request as JSON.
- * `/slow?ms=N` answers after N ms; `/status/N` answers with status N.
+ * `/slow?ms=N` answers after N ms; `/status/N` answers with status N; `/reset` drops the
+ * connection without answering; `/hop` answers with hop-by-hop headers.
  */
 export async function startUpstream(name: string): Promise<TestUpstream> {
   const server = createServer((req, res) => {
@@ -93,7 +94,16 @@ async function echo(name: string, req: IncomingMessage, res: ServerResponse): Pr
   const url = new URL(req.url ?? '/', 'http://upstream');
   const delayMs = url.pathname === '/slow' ? Number(url.searchParams.get('ms') ?? 2000) : 0;
   if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+  if (url.pathname === '/reset') {
+    req.socket.destroy();
+    return;
+  }
   const status = url.pathname.startsWith('/status/') ? Number(url.pathname.slice(8)) : 200;
+  if (url.pathname === '/hop') {
+    res.setHeader('connection', 'keep-alive, x-private');
+    res.setHeader('x-private', '1');
+    res.setHeader('proxy-authenticate', 'Basic');
+  }
   const body: Echo = {
     upstream: name,
     method: req.method ?? '',

@@ -41,23 +41,58 @@ function route(target: string): ServiceRoute {
 
 describe('planRepairs', () => {
   it('does nothing when the live container runs and the proxy points at it', () => {
-    expect(planRepairs({ manifest, hostRoles, containers: [container(liveName)], routes: [route(`172.30.0.5:${appPort}`)] })).toEqual([]);
+    expect(
+      planRepairs({
+        manifest,
+        hostRoles,
+        containers: [container(liveName)],
+        routes: [route(`172.30.0.5:${appPort}`)],
+      }),
+    ).toEqual([]);
   });
 
   it('recreates a missing container, starts an exited one, re-routes a moved one', () => {
-    expect(planRepairs({ manifest, hostRoles, containers: [], routes: [] }).map((r) => r.action)).toEqual(['recreate']);
     expect(
-      planRepairs({ manifest, hostRoles, containers: [container(liveName, { state: 'exited', ipAddress: null })], routes: [] }).map((r) => r.action),
+      planRepairs({ manifest, hostRoles, containers: [], routes: [] }).map((r) => r.action),
+    ).toEqual(['recreate']);
+    expect(
+      planRepairs({
+        manifest,
+        hostRoles,
+        containers: [container(liveName, { state: 'exited', ipAddress: null })],
+        routes: [],
+      }).map((r) => r.action),
     ).toEqual(['start']);
-    const moved = planRepairs({ manifest, hostRoles, containers: [container(liveName, { ipAddress: '172.30.0.9' })], routes: [route(`172.30.0.5:${appPort}`)] });
+    const moved = planRepairs({
+      manifest,
+      hostRoles,
+      containers: [container(liveName, { ipAddress: '172.30.0.9' })],
+      routes: [route(`172.30.0.5:${appPort}`)],
+    });
     expect(moved).toEqual([
-      expect.objectContaining({ action: 'route', reason: `proxy routes to 172.30.0.5:${appPort}, container is at 172.30.0.9:${appPort}` }),
+      expect.objectContaining({
+        action: 'route',
+        reason: `proxy routes to 172.30.0.5:${appPort}, container is at 172.30.0.9:${appPort}`,
+      }),
     ]);
   });
 
   it('stops a running container of a release that is not live', () => {
-    const stale = container(`${manifest.service}-${webRole?.name}-old-1`, { labels: { 'berth.role': 'web', 'berth.sequence': '1' } });
-    const repairs = planRepairs({ manifest, hostRoles, containers: [container(liveName), stale], routes: [route(`172.30.0.5:${appPort}`)] });
-    expect(repairs).toEqual([expect.objectContaining({ action: 'stop-stale', containerName: stale.name, reason: 'release 1 is not live' })]);
+    const stale = container(`${manifest.service}-${webRole?.name}-old-1`, {
+      labels: { 'berth.role': 'web', 'berth.sequence': '1' },
+    });
+    const repairs = planRepairs({
+      manifest,
+      hostRoles,
+      containers: [container(liveName), stale],
+      routes: [route(`172.30.0.5:${appPort}`)],
+    });
+    expect(repairs).toEqual([
+      expect.objectContaining({
+        action: 'stop-stale',
+        containerName: stale.name,
+        reason: 'release 1 is not live',
+      }),
+    ]);
   });
 });
