@@ -1,6 +1,9 @@
+import { BerthError } from '../../shared/errors.ts';
 import type { DeployerDeps } from './deployer-deps.ts';
 
 const PROGRESS_EVENT_INTERVAL_MS = 1_000;
+/** A stalled registry must not hold the service's deploy lock forever. */
+export const PULL_TIMEOUT_MS = 15 * 60_000;
 
 /** Pulls the release image by digest unless present, recording throttled progress as events. */
 export async function pullImage(
@@ -15,7 +18,20 @@ export async function pullImage(
   }
   const layers = new Map<string, { current: number; total: number }>();
   let lastEventAt = 0;
-  await engine.pullImage(image, {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new BerthError(
+            'IMAGE_PULL_FAILED',
+            `pulling ${image} took longer than ${PULL_TIMEOUT_MS / 60_000} minutes`,
+          ),
+        ),
+      PULL_TIMEOUT_MS,
+    );
+  });
+  const pulling = engine.pullImage(image, {
     onProgress: (progress) => {
       if (progress.layer && progress.totalBytes) {
         layers.set(progress.layer, {
@@ -42,6 +58,11 @@ export async function pullImage(
       );
     },
   });
+  try {
+    await Promise.race([pulling, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
   store.recordEvent(deploymentId, 'pulling', 'image pulled');
 }
 
