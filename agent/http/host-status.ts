@@ -1,28 +1,11 @@
+import type { AgentRoleStatus, AgentStatus } from '../../shared/api/agent-api.ts';
 import { rolesOnHost } from '../deployer/host-plan.ts';
 import { decodeStoredManifest } from '../deployer/stored-manifest.ts';
 import type { HttpDeps } from './http-deps.ts';
 
-export interface RoleStatus {
-  service: string;
-  role: string;
-  version: string | null;
-  sequence: number | null;
-  /** The latest deployment's state, or `live` when it is done. */
-  state: string;
-  /** Container health: running, healthy, unhealthy, exited, missing. */
-  health: string;
-  since: string | null;
-  container: string | null;
-}
-
 /** Per service and role on this host: the live release, the latest deployment's state, container health. */
-export async function describeHost(deps: HttpDeps): Promise<{
-  host: string;
-  fleet: string;
-  services: RoleStatus[];
-  sequences: Record<string, { live: number | null; highest: number }>;
-}> {
-  const rows: RoleStatus[] = [];
+export async function describeHost(deps: HttpDeps): Promise<AgentStatus> {
+  const rows: AgentRoleStatus[] = [];
   const sequences: Record<string, { live: number | null; highest: number }> = {};
   for (const service of deps.store.services()) {
     sequences[service.service] = { live: service.liveSequence, highest: service.highestSequence };

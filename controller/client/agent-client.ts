@@ -4,7 +4,12 @@ import { signOperatorToken } from '../../shared/auth/operator-token.ts';
 import type { SigningKey } from '../../shared/keys/index.ts';
 import { pinnedAgent } from '../../shared/tls/pinned-agent.ts';
 import type { HostEntry } from '../hosts/host-book.ts';
-import type { AgentDeployment, AgentEvent, AgentReleaseRecord, AgentStatus } from './agent-api.ts';
+import type {
+  AgentDeployment,
+  AgentEvent,
+  AgentReleaseRecord,
+  AgentStatus,
+} from '../../shared/api/agent-api.ts';
 
 /** Talks to one agent's API over TLS pinned to its certificate, with a fresh short-lived token per call. */
 export class AgentClient {

@@ -2,7 +2,7 @@ import { parseOptions } from '../../shared/cli/parse-options.ts';
 import { BerthError } from '../../shared/errors.ts';
 import { releaseManifestSchema } from '../../shared/manifest/schema.ts';
 import type { BerthCommand } from '../cli-context.ts';
-import type { AgentReleaseRecord } from '../client/agent-api.ts';
+import type { AgentReleaseRecord } from '../../shared/api/agent-api.ts';
 import { loadPrivateKey } from '../keys/key-store.ts';
 import { onEveryHost, openFleetSession } from '../releases/fleet-session.ts';
 import { nextSequence } from '../releases/next-sequence.ts';

@@ -1,7 +1,7 @@
 import { colour } from '../../shared/cli/colour.ts';
 import type { CliOutput } from '../../shared/cli/run-cli.ts';
 import type { AgentClient } from '../client/agent-client.ts';
-import { TERMINAL_STATES, type AgentDeployment } from '../client/agent-api.ts';
+import { TERMINAL_STATES, type AgentDeployment } from '../../shared/api/agent-api.ts';
 
 export interface HostOutcome {
   host: string;

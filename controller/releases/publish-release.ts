@@ -5,7 +5,7 @@ import type { ReleaseManifest } from '../../shared/manifest/schema.ts';
 import { signRelease } from '../../shared/manifest/signing.ts';
 import type { SigningKey } from '../../shared/keys/index.ts';
 import type { AgentClient } from '../client/agent-client.ts';
-import type { AgentDeployment } from '../client/agent-api.ts';
+import type { AgentDeployment } from '../../shared/api/agent-api.ts';
 import { followDeployments, type HostOutcome } from './follow-deployments.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chooseRollbackTarget } from '../../controller/commands/rollback.ts';
 import { nextSequence } from '../../controller/releases/next-sequence.ts';
-import type { AgentReleaseRecord } from '../../controller/client/agent-api.ts';
+import type { AgentReleaseRecord } from '../../shared/api/agent-api.ts';
 
 function release(
   sequence: number,

@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createFleet, type TestApp, type TestHost } from '../helpers/test-fleet.ts';
-import { demoConfig } from '../helpers/demo-config.ts';
+import { describe, expect, it } from 'vitest';
+import { fleetSuite } from '../helpers/fleet-suite.ts';
 import { docker } from '../helpers/docker-cli.ts';
 
 const service = 'withjob';
@@ -17,38 +16,25 @@ async function containers(): Promise<string[]> {
 }
 
 describe('a role without a proxy (a job runner with its own cmd)', () => {
-  const images = inject('demoImages');
-  let fleet: Awaited<ReturnType<typeof createFleet>>;
-  let app: TestApp;
-  let host: TestHost;
-
-  beforeAll(async () => {
-    fleet = await createFleet({ service });
-    app = fleet.app;
-    host = fleet.hosts[0] as TestHost;
-    const config = demoConfig({ service, repository: images.v1.repository, hosts: [host.name] });
-    await app.writeConfig({
-      ...config,
+  const s = fleetSuite(service, {
+    config: (base, [host]) => ({
+      ...base,
       servers: {
-        web: [host.name],
-        jobs: { hosts: [host.name], cmd: '/usr/bin/node /app/server.js', env: { PORT: '3100' } },
+        web: [host],
+        jobs: { hosts: [host], cmd: '/usr/bin/node /app/server.js', env: { PORT: '3100' } },
       },
-    });
-  });
-
-  afterAll(async () => {
-    await fleet?.destroy();
+    }),
   });
 
   it('starts with its own command and is replaced on the next deploy, old one stopped', async () => {
-    const first = await app.berth('deploy', '--version', 'v1');
+    const first = await s.app.berth('deploy', '--version', 'v1');
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toMatch(/\[web-1\] checking\s+jobs\s+withjob-jobs-v1-\d+ is healthy/);
     expect(await containers()).toEqual([
       'jobs v1 "/usr/bin/node /app/…"',
       expect.stringMatching(/^web v1 /),
     ]);
-    const second = await app.berth('deploy', '--version', 'v2');
+    const second = await s.app.berth('deploy', '--version', 'v2');
     expect(second.code, second.stderr).toBe(0);
     expect(await containers()).toEqual([
       'jobs v2 "/usr/bin/node /app/…"',

@@ -1,10 +1,9 @@
 import { createHmac } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
-import { createFleet, type TestApp, type TestHost } from '../helpers/test-fleet.ts';
-import { demoConfig } from '../helpers/demo-config.ts';
+import { fleetSuite, operatorClient } from '../helpers/fleet-suite.ts';
 import { snapshotHost } from '../helpers/host-snapshot.ts';
-import { AgentClient } from '../../controller/client/agent-client.ts';
+import type { AgentClient } from '../../controller/client/agent-client.ts';
 import { loadPrivateKey } from '../../controller/keys/key-store.ts';
 import { signRelease } from '../../shared/manifest/signing.ts';
 import { signOperatorToken } from '../../shared/auth/operator-token.ts';
@@ -16,30 +15,14 @@ import { isBerthError } from '../../shared/errors.ts';
 const service = 'secure';
 
 describe('the agent refuses releases and API calls it must not trust, changing nothing', () => {
-  const images = inject('demoImages');
-  let fleet: Awaited<ReturnType<typeof createFleet>>;
-  let app: TestApp;
-  let host: TestHost;
+  const s = fleetSuite(service, { deploy: ['v1'] });
   let client: AgentClient;
   let live: { jws: string; manifest: ReleaseManifest };
   let releaseKey: Awaited<ReturnType<typeof loadPrivateKey>>;
 
   beforeAll(async () => {
-    fleet = await createFleet({ service });
-    app = fleet.app;
-    host = fleet.hosts[0] as TestHost;
-    await app.writeConfig(
-      demoConfig({ service, repository: images.v1.repository, hosts: [host.name] }),
-    );
-    const deployed = await app.berth('deploy', '--version', 'v1');
-    expect(deployed.code, deployed.stderr).toBe(0);
-    const operator = await loadPrivateKey(app.env, 'operator');
-    releaseKey = await loadPrivateKey(app.env, 'release');
-    client = new AgentClient(
-      host.name,
-      { url: host.url, fingerprint: host.fingerprint },
-      { ...operator, subject: 'attacker-test' },
-    );
+    releaseKey = await loadPrivateKey(s.app.env, 'release');
+    client = await operatorClient(s.app, s.host, 'attacker-test');
     const { releases } = await client.releases(service);
     const jws = releases[0]?.jws ?? '';
     live = {
@@ -52,7 +35,6 @@ describe('the agent refuses releases and API calls it must not trust, changing n
 
   afterAll(async () => {
     await client?.close();
-    await fleet?.destroy();
   });
 
   /** A release that would be valid: next sequence, fresh dates, v2's digest. */
@@ -62,7 +44,7 @@ describe('the agent refuses releases and API calls it must not trust, changing n
       ...live.manifest,
       sequence: live.manifest.sequence + 1000,
       version: 'v2',
-      image: images.v2.pinned,
+      image: s.images.v2.pinned,
       issuedAt: new Date(now).toISOString(),
       expiresAt: new Date(now + 600_000).toISOString(),
       ...overrides,
@@ -70,7 +52,7 @@ describe('the agent refuses releases and API calls it must not trust, changing n
   }
 
   async function expectRefused(jws: string, code: string, message: RegExp): Promise<void> {
-    const before = await snapshotHost(host, service);
+    const before = await snapshotHost(s.host, service);
     const error = await client.publish(jws).then(
       () => null,
       (e: unknown) => e,
@@ -79,7 +61,7 @@ describe('the agent refuses releases and API calls it must not trust, changing n
       code,
       message: expect.stringMatching(message),
     });
-    expect(await snapshotHost(host, service)).toEqual(before);
+    expect(await snapshotHost(s.host, service)).toEqual(before);
   }
 
   function tamper(jws: string, change: (payload: Record<string, unknown>) => void): string {
@@ -104,7 +86,7 @@ describe('the agent refuses releases and API calls it must not trust, changing n
   it('refuses a tampered payload', async () => {
     const jws = await signRelease(nextManifest(), releaseKey);
     await expectRefused(
-      tamper(jws, (p) => void (p.image = images.bad.pinned)),
+      tamper(jws, (p) => void (p.image = s.images.bad.pinned)),
       'SIGNATURE_INVALID',
       /signature/i,
     );
@@ -185,9 +167,9 @@ describe('the agent refuses releases and API calls it must not trust, changing n
     async function callStatus(
       authorization?: string,
     ): Promise<{ status: number; body: { code?: string; message?: string } }> {
-      const dispatcher = pinnedAgent(host.fingerprint);
+      const dispatcher = pinnedAgent(s.host.fingerprint);
       try {
-        const response = await request(`${host.url}/v1/status`, {
+        const response = await request(`${s.host.url}/v1/status`, {
           dispatcher,
           headers: authorization ? { authorization } : {},
         });
@@ -201,8 +183,8 @@ describe('the agent refuses releases and API calls it must not trust, changing n
     }
 
     it('answers /v1/health without a token', async () => {
-      const dispatcher = pinnedAgent(host.fingerprint);
-      const response = await request(`${host.url}/v1/health`, { dispatcher });
+      const dispatcher = pinnedAgent(s.host.fingerprint);
+      const response = await request(`${s.host.url}/v1/health`, { dispatcher });
       expect(response.statusCode).toBe(200);
       expect(await response.body.json()).toMatchObject({ ok: true, name: 'web-1' });
       await dispatcher.close();
@@ -216,7 +198,7 @@ describe('the agent refuses releases and API calls it must not trust, changing n
     });
 
     it('refuses an expired token, a token for another agent, and one from an unknown key', async () => {
-      const operator = await loadPrivateKey(app.env, 'operator');
+      const operator = await loadPrivateKey(s.app.env, 'operator');
       const stranger = await generateSigningKey();
       const expired = await signOperatorToken(operator, {
         audience: 'web-1',
@@ -242,10 +224,10 @@ describe('the agent refuses releases and API calls it must not trust, changing n
     });
 
     it('refuses a release published without a token, changing nothing', async () => {
-      const before = await snapshotHost(host, service);
-      const dispatcher = pinnedAgent(host.fingerprint);
+      const before = await snapshotHost(s.host, service);
+      const dispatcher = pinnedAgent(s.host.fingerprint);
       const jws = await signRelease(nextManifest(), releaseKey);
-      const response = await request(`${host.url}/v1/releases`, {
+      const response = await request(`${s.host.url}/v1/releases`, {
         method: 'POST',
         dispatcher,
         headers: { 'content-type': 'application/json' },
@@ -254,7 +236,7 @@ describe('the agent refuses releases and API calls it must not trust, changing n
       expect(response.statusCode).toBe(401);
       await response.body.dump();
       await dispatcher.close();
-      expect(await snapshotHost(host, service)).toEqual(before);
+      expect(await snapshotHost(s.host, service)).toEqual(before);
     });
   });
 });

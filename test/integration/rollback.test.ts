@@ -1,41 +1,20 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createFleet, type TestApp, type TestHost } from '../helpers/test-fleet.ts';
-import { demoConfig } from '../helpers/demo-config.ts';
+import { describe, expect, it } from 'vitest';
+import { fleetSuite } from '../helpers/fleet-suite.ts';
 import { getText } from '../helpers/load.ts';
 
 const service = 'rollback';
 
 describe('berth rollback', () => {
-  const images = inject('demoImages');
-  let fleet: Awaited<ReturnType<typeof createFleet>>;
-  let app: TestApp;
-  let host: TestHost;
-
-  beforeAll(async () => {
-    fleet = await createFleet({ service });
-    app = fleet.app;
-    host = fleet.hosts[0] as TestHost;
-    await app.writeConfig(
-      demoConfig({ service, repository: images.v1.repository, hosts: [host.name] }),
-    );
-    for (const version of ['v1', 'v2']) {
-      const result = await app.berth('deploy', '--version', version);
-      expect(result.code, result.stderr).toBe(0);
-    }
-  });
-
-  afterAll(async () => {
-    await fleet?.destroy();
-  });
+  const s = fleetSuite(service, { deploy: ['v1', 'v2'] });
 
   it('returns to the previous release without pulling, as a new signed release', async () => {
-    const result = await app.berth('rollback');
+    const result = await s.app.berth('rollback');
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/Rolling rollback back to v1/);
     expect(result.stdout).toMatch(/image already present; skipping pull/);
     expect(result.stdout).not.toMatch(/pulled \d/);
-    expect(await getText(`${host.proxyUrl}/version`)).toEqual({ status: 200, body: 'v1' });
-    const releases = JSON.parse((await app.berth('releases', '--json')).stdout) as {
+    expect(await getText(`${s.host.proxyUrl}/version`)).toEqual({ status: 200, body: 'v1' });
+    const releases = JSON.parse((await s.app.berth('releases', '--json')).stdout) as {
       releases: {
         sequence: number;
         version: string;
@@ -49,15 +28,15 @@ describe('berth rollback', () => {
   });
 
   it('rolls forward to a named version', async () => {
-    const result = await app.berth('rollback', 'v2');
+    const result = await s.app.berth('rollback', 'v2');
     expect(result.code, result.stderr).toBe(0);
-    expect(await getText(`${host.proxyUrl}/version`)).toEqual({ status: 200, body: 'v2' });
+    expect(await getText(`${s.host.proxyUrl}/version`)).toEqual({ status: 200, body: 'v2' });
   });
 
   it('refuses a version that never went live, changing nothing', async () => {
-    const result = await app.berth('rollback', 'v9');
+    const result = await s.app.berth('rollback', 'v9');
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/ERROR NOT_FOUND: no release of version v9 ever went live/);
-    expect(await getText(`${host.proxyUrl}/version`)).toEqual({ status: 200, body: 'v2' });
+    expect(await getText(`${s.host.proxyUrl}/version`)).toEqual({ status: 200, body: 'v2' });
   });
 });

@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createFleet, type TestApp, type TestHost } from '../helpers/test-fleet.ts';
-import { demoConfig } from '../helpers/demo-config.ts';
+import { describe, expect, it } from 'vitest';
+import { fleetSuite } from '../helpers/fleet-suite.ts';
 import { getText, startLoad } from '../helpers/load.ts';
 import { docker } from '../helpers/docker-cli.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -19,31 +18,13 @@ function countRepairs(log: string): number {
 }
 
 describe('the agent keeps the host at its last good release', () => {
-  const images = inject('demoImages');
-  let fleet: Awaited<ReturnType<typeof createFleet>>;
-  let app: TestApp;
-  let host: TestHost;
-
-  beforeAll(async () => {
-    fleet = await createFleet({ service });
-    app = fleet.app;
-    host = fleet.hosts[0] as TestHost;
-    await app.writeConfig(
-      demoConfig({ service, repository: images.v1.repository, hosts: [host.name] }),
-    );
-    const deployed = await app.berth('deploy', '--version', 'v1');
-    expect(deployed.code, deployed.stderr).toBe(0);
-  });
-
-  afterAll(async () => {
-    await fleet?.destroy();
-  });
+  const s = fleetSuite(service, { deploy: ['v1'] });
 
   it('restarts a killed app container and traffic recovers without a deploy', async () => {
     const [id] = await runningContainers();
     await docker(['kill', id ?? '']);
     await waitFor('v1 to answer again', async () => {
-      const answer = await getText(`${host.proxyUrl}/version`);
+      const answer = await getText(`${s.host.proxyUrl}/version`);
       return answer.status === 200 && answer.body === 'v1' ? answer : undefined;
     });
     expect(await runningContainers()).toHaveLength(1);
@@ -58,10 +39,10 @@ describe('the agent keeps the host at its last good release', () => {
     });
     expect(replacement).toBeDefined();
     await waitFor('v1 to answer through the proxy', async () => {
-      const answer = await getText(`${host.proxyUrl}/version`);
+      const answer = await getText(`${s.host.proxyUrl}/version`);
       return answer.status === 200 && answer.body === 'v1' ? answer : undefined;
     });
-    const releases = JSON.parse((await app.berth('releases', '--json')).stdout) as {
+    const releases = JSON.parse((await s.app.berth('releases', '--json')).stdout) as {
       releases: unknown[];
     };
     expect(releases.releases).toHaveLength(1);
@@ -69,13 +50,13 @@ describe('the agent keeps the host at its last good release', () => {
 
   it('loses no request when the agent restarts (SIGTERM and SIGKILL) under load, and redeploys nothing', async () => {
     const before = await runningContainers();
-    const repairsBefore = countRepairs(await host.log());
-    const load = startLoad(host.proxyUrl, { concurrency: 20 });
+    const repairsBefore = countRepairs(await s.host.log());
+    const load = startLoad(s.host.proxyUrl, { concurrency: 20 });
     try {
-      await host.stop('SIGTERM');
-      await host.start();
-      await host.stop('SIGKILL');
-      await host.start();
+      await s.host.stop('SIGTERM');
+      await s.host.start();
+      await s.host.stop('SIGKILL');
+      await s.host.start();
       await new Promise((resolve) => setTimeout(resolve, 3000));
     } finally {
       const report = await load.stop();
@@ -84,6 +65,6 @@ describe('the agent keeps the host at its last good release', () => {
       expect(report.total).toBeGreaterThan(100);
     }
     expect(await runningContainers()).toEqual(before);
-    expect(countRepairs(await host.log())).toBe(repairsBefore);
+    expect(countRepairs(await s.host.log())).toBe(repairsBefore);
   });
 });

@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createFleet, type TestApp, type TestHost } from '../helpers/test-fleet.ts';
-import { demoConfig } from '../helpers/demo-config.ts';
+import { describe, expect, it } from 'vitest';
+import { fleetSuite } from '../helpers/fleet-suite.ts';
 import { getText, slowRequest, startLoad } from '../helpers/load.ts';
 import { docker } from '../helpers/docker-cli.ts';
 import { removeDemoImageRefs } from '../helpers/demo-image.ts';
@@ -8,47 +7,31 @@ import { removeDemoImageRefs } from '../helpers/demo-image.ts';
 const service = 'zdt';
 
 describe('zero-downtime deploys through the proxy', () => {
-  const images = inject('demoImages');
-  let fleet: Awaited<ReturnType<typeof createFleet>>;
-  let app: TestApp;
-  let host: TestHost;
-
-  beforeAll(async () => {
-    fleet = await createFleet({ service });
-    app = fleet.app;
-    host = fleet.hosts[0] as TestHost;
-    await app.writeConfig(
-      demoConfig({ service, repository: images.v1.repository, hosts: [host.name] }),
-    );
-  });
-
-  afterAll(async () => {
-    await fleet?.destroy();
-  });
+  const s = fleetSuite(service);
 
   it('pulls v1 by digest, reports the pull, and serves v1 through the proxy', async () => {
-    await removeDemoImageRefs([images.v1]);
-    const result = await app.berth('deploy', '--version', 'v1');
+    await removeDemoImageRefs([s.images.v1]);
+    const result = await s.app.berth('deploy', '--version', 'v1');
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain(`[web-1] pulling      pulling ${images.v1.pinned}`);
+    expect(result.stdout).toContain(`[web-1] pulling      pulling ${s.images.v1.pinned}`);
     expect(result.stdout).toMatch(/\[web-1\] pulling {6}image pulled/);
     expect(result.stdout).toMatch(/zdt v1 is live on 1 host/);
-    expect(await getText(`${host.proxyUrl}/version`)).toEqual({ status: 200, body: 'v1' });
+    expect(await getText(`${s.host.proxyUrl}/version`)).toEqual({ status: 200, body: 'v1' });
   });
 
   it('loses no request across 5 deploys under load, each with a slow request in flight at the switch', async () => {
-    const load = startLoad(host.proxyUrl, { concurrency: 20 });
+    const load = startLoad(s.host.proxyUrl, { concurrency: 20 });
     const sequence = ['v2', 'v3', 'v1', 'v2', 'v3'] as const;
     let previous = 'v1';
     try {
       for (const version of sequence) {
-        const slow = slowRequest(host.proxyUrl, 2500);
+        const slow = slowRequest(s.host.proxyUrl, 2500);
         await new Promise((resolve) => setTimeout(resolve, 200));
-        const result = await app.berth('deploy', '--version', version);
+        const result = await s.app.berth('deploy', '--version', version);
         expect(result.code, result.stderr).toBe(0);
         expect(await slow).toEqual({ status: 200, body: previous });
-        expect(await getText(`${host.proxyUrl}/version`)).toEqual({ status: 200, body: version });
+        expect(await getText(`${s.host.proxyUrl}/version`)).toEqual({ status: 200, body: version });
         previous = version;
       }
     } finally {
@@ -68,11 +51,11 @@ describe('zero-downtime deploys through the proxy', () => {
   });
 
   it('shows each host and role with its version in `berth status`, as a table and as JSON', async () => {
-    const table = await app.berth('status');
+    const table = await s.app.berth('status');
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^HOST\s+ROLE\s+VERSION\s+STATE\s+HEALTH\s+SINCE$/m);
     expect(table.stdout).toMatch(/^web-1\s+web\s+v3\s+live\s+running\s+\d+s ago$/m);
-    const json = await app.berth('status', '--json');
+    const json = await s.app.berth('status', '--json');
     const parsed = JSON.parse(json.stdout) as {
       hosts: { host: string; roles: { version: string; state: string }[] }[];
     };
@@ -80,7 +63,7 @@ describe('zero-downtime deploys through the proxy', () => {
   });
 
   it('lists the release history newest first in `berth releases`', async () => {
-    const result = await app.berth('releases', '--json');
+    const result = await s.app.berth('releases', '--json');
     const parsed = JSON.parse(result.stdout) as {
       releases: { version: string; hosts: Record<string, string> }[];
     };

@@ -1,3 +1,4 @@
+import type { AgentReleaseRecord } from '../../../shared/api/agent-api.ts';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { BerthError } from '../../../shared/errors.ts';

@@ -1,4 +1,4 @@
-/** Shapes of the agent API's answers as the CLI reads them (the agent's JSON, not its classes). */
+/** The agent API's JSON answers: what the agent sends and the CLI (later the controller) reads. */
 
 export interface AgentDeployment {
   id: number;
