@@ -82,26 +82,9 @@ try {
   const operatorKey = /operator key:\s+(\S+)/.exec(keys)?.[1] ?? '';
 
   step('Agent (on the server)');
-  const init = await agent(
-    'init',
-    '--name',
-    host.name,
-    '--data-dir',
-    host.dataDir,
-    '--api-host',
-    '127.0.0.1',
-    '--api-port',
-    String(host.apiPort),
-    '--http-port',
-    String(host.httpPort),
-    '--docker-network',
-    host.network,
-    '--trust-release-key',
-    releaseKey,
-    '--trust-operator-key',
-    operatorKey,
+  host.readFingerprint(
+    await agent(...host.initArgs({ release: releaseKey, operator: operatorKey })),
   );
-  host.fingerprint = /fingerprint:\s+(sha256:[0-9a-f]{64})/.exec(init)?.[1] ?? '';
   process.stdout.write(
     `$ berth-agent run --data-dir ${host.dataDir}   (in the background; log: ${host.dataDir}/agent.log)\n`,
   );

@@ -42,6 +42,24 @@ export class TestHost {
     this.#logPath = join(dataDir, 'agent.log');
   }
 
+  /** `berth-agent init` arguments for this host, trusting the given public keys. */
+  initArgs(keys: { release: string; operator: string }): string[] {
+    return [
+      'init',
+      ...['--name', this.name, '--data-dir', this.dataDir],
+      ...['--api-host', '127.0.0.1', '--api-port', String(this.apiPort)],
+      ...['--http-port', String(this.httpPort), '--docker-network', this.network],
+      ...['--trust-release-key', keys.release, '--trust-operator-key', keys.operator],
+    ];
+  }
+
+  /** Reads the fingerprint `berth-agent init` printed. */
+  readFingerprint(initOutput: string): void {
+    const fingerprint = /fingerprint:\s+(sha256:[0-9a-f]{64})/.exec(initOutput)?.[1];
+    if (!fingerprint) throw new Error(`berth-agent init printed no fingerprint:\n${initOutput}`);
+    this.fingerprint = fingerprint;
+  }
+
   get url(): string {
     return `https://127.0.0.1:${this.apiPort}`;
   }
@@ -197,28 +215,8 @@ export async function createFleet(options: {
       await freePort(),
       `berth-test-${options.service}-${i}`,
     );
-    const init = await captureAgentCli([
-      'init',
-      '--name',
-      host.name,
-      '--data-dir',
-      host.dataDir,
-      '--api-host',
-      '127.0.0.1',
-      '--api-port',
-      String(host.apiPort),
-      '--http-port',
-      String(host.httpPort),
-      '--docker-network',
-      host.network,
-      '--trust-release-key',
-      keys.release,
-      '--trust-operator-key',
-      keys.operator,
-    ]);
-    const fingerprint = /fingerprint:\s+(sha256:[0-9a-f]{64})/.exec(init)?.[1];
-    if (!fingerprint) throw new Error(`berth-agent init printed no fingerprint:\n${init}`);
-    host.fingerprint = fingerprint;
+    const init = await captureAgentCli(host.initArgs(keys));
+    host.readFingerprint(init);
     hosts.push(host);
   }
   if (options.start !== false) {
