@@ -6,10 +6,13 @@ export type HealthCheckOutcome =
   { healthy: true } | { healthy: false; message: string; lastStatus: string };
 
 const userAgent = 'berth-proxy';
+/** First retry delay; retries double from here up to the configured interval. */
+const FIRST_RETRY_MS = 50;
 
 /**
- * Polls `GET http://target + path` every intervalMs (each check bounded by the check timeout)
- * until it answers 2xx or the overall timeout passes. Redirects count as failures: a health
+ * Polls `GET http://target + path` (each check bounded by the check timeout) until it answers
+ * 2xx or the overall timeout passes. Retries start at 50 ms and double up to intervalMs, so an
+ * app that boots in 300 ms goes live in about 300 ms, not a whole interval later. Redirects count as failures: a health
  * path that redirects (to HTTPS, to a login page) is a configuration error worth naming.
  */
 export async function checkTarget(
@@ -20,6 +23,7 @@ export async function checkTarget(
   const deadline = performance.now() + timeoutMs;
   const client = new Client(`http://${target}`, { pipelining: 1 });
   let lastStatus = 'no answer';
+  let retryMs = FIRST_RETRY_MS;
   try {
     for (;;) {
       const checkTimeoutMs = Math.min(healthCheck.timeoutMs, msUntil(deadline));
@@ -27,7 +31,8 @@ export async function checkTarget(
       const status = await probe(client, healthCheck.path, checkTimeoutMs, signal);
       if (typeof status === 'number' && status >= 200 && status < 300) return { healthy: true };
       lastStatus = String(status);
-      const waitMs = Math.min(healthCheck.intervalMs, msUntil(deadline));
+      const waitMs = Math.min(retryMs, healthCheck.intervalMs, msUntil(deadline));
+      retryMs *= 2;
       if (waitMs <= 0) break;
       await sleep(waitMs, undefined, { signal }).catch(() => undefined);
     }
