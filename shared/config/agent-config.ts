@@ -123,6 +123,26 @@ const agentConfigFields = configSection({
     .describe(
       'TLS certificate and key of the API (self-signed at init; operators pin its fingerprint).',
     ),
+  controller: configSection({
+    url: z.url({ protocol: /^https$/ }).describe('Controller URL the agent polls for releases.'),
+    fingerprint: z
+      .string()
+      .regex(/^sha256:[0-9a-f]{64}$/)
+      .describe("Pinned SHA-256 fingerprint of the controller's certificate."),
+    name: z.string().min(1).describe('Controller name: the audience of the agent tokens.'),
+  })
+    .optional()
+    .describe('Pull mode: the controller this agent joined (written by `berth-agent join`).'),
+  releaseUrl: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe(
+      'Pull mode without a controller: a plain HTTPS URL (S3, CDN) serving the latest signed releases as JSON `{"releases": [jws, …]}`.',
+    ),
+  releaseUrlIntervalMs: integer()
+    .min(1000)
+    .default(30_000)
+    .describe('Milliseconds between fetches of releaseUrl.'),
   identity: configSection({
     signingKeyPath: derivedPath(
       'Ed25519 identity key (JWK, mode 0600).',

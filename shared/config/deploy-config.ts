@@ -192,10 +192,19 @@ export const deployConfigSchema = configSection({
     .describe(
       'Seconds a signed release stays valid: agents refuse to start applying it later. An applied release keeps running after it expires.',
     ),
-  controller: z
-    .url({ protocol: /^https?$/ })
+  controller: configSection({
+    url: z
+      .url({ protocol: /^https$/ })
+      .describe('HTTPS URL of the controller, e.g. https://deploy.example.com:7600.'),
+    fingerprint: z
+      .string()
+      .regex(/^sha256:[0-9a-f]{64}$/, {
+        error: 'expected sha256:<64 hex digits>, as `berth controller init` printed',
+      })
+      .describe("SHA-256 fingerprint of the controller's certificate, pinned by the CLI."),
+  })
     .optional()
-    .describe('URL of a controller server for pull mode (not used yet).'),
+    .describe('Pull mode: publish releases to this controller instead of pushing to each agent.'),
 });
 
 export type DeployConfigInput = z.input<typeof deployConfigSchema>;

@@ -42,6 +42,7 @@ describe('loadAgentConfig', () => {
       docker: { socketPath: '/var/run/docker.sock', network: 'berth' },
       trust: { releaseKeys: [], operatorKeys: [] },
       reconcileIntervalMs: 2000,
+      releaseUrlIntervalMs: 30000,
       tls: { certPath: '/srv/berth/tls/cert.pem', keyPath: '/srv/berth/tls/key.pem' },
       identity: {
         signingKeyPath: '/srv/berth/keys/identity-signing.jwk',

@@ -1,0 +1,152 @@
+/**
+ * The controller server's HTTP API (pull mode). JSON over HTTPS; clients pin the controller's
+ * certificate fingerprint. The server (controller/server/) and its clients (the `berth` CLI in
+ * controller/client/, agents in agent/puller/) share these types.
+ *
+ * Operator calls carry `Authorization: Bearer <operator token>` (shared/auth/operator-token.ts,
+ * audience = the controller's name). Agent calls carry a token signed with the agent's identity
+ * key (same format: audience = controller name, subject = host name).
+ *
+ *   GET    /v1/identity                              open → ControllerIdentity
+ *   POST   /v1/hosts                {name}           operator → 201 HostTokenIssued
+ *   GET    /v1/hosts                                 operator → { hosts: HostRecord[] }
+ *   DELETE /v1/hosts/:name                           operator → { name, revokedAt }
+ *   POST   /v1/releases             {release: jws}   operator → 201 PublishedRelease
+ *   GET    /v1/releases?service=&limit=              operator → { releases: ReleaseHistoryEntry[] }
+ *   GET    /v1/releases/:service/:sequence/progress?after=&waitMs=
+ *                                                    operator → ReleaseProgress (held until news or waitMs)
+ *   GET    /v1/status                                operator → FleetStatus
+ *   GET    /v1/audit?limit=                          operator → { entries: AuditEntry[] }
+ *   POST   /v1/join                 JoinRequest      join token → JoinAnswer
+ *   GET    /v1/agents/:name/releases?known=&waitMs=  agent → { releases: string[] } (held ≤ 30 s)
+ *   POST   /v1/agents/:name/reports AgentReport      agent → 204
+ *   GET    /  /login  POST /login  GET /dashboard.json   the web dashboard (session cookie)
+ */
+import type { AgentEvent, AgentRoleStatus } from './agent-api.ts';
+
+export interface ControllerIdentity {
+  name: string;
+  fleet: string;
+  /** Printable release keys the controller accepts uploads from (and hands to joining agents). */
+  releaseKeys: string[];
+}
+
+export interface HostTokenIssued {
+  name: string;
+  /** One-time secret; the CLI wraps it with URL, fingerprint and keys into the join token. */
+  secret: string;
+  expiresAt: string;
+}
+
+export type HostState = 'pending' | 'active' | 'revoked';
+
+export interface HostRecord {
+  name: string;
+  state: HostState;
+  createdAt: string;
+  joinedAt: string | null;
+  revokedAt: string | null;
+  lastSeenAt: string | null;
+  signingPublicKey: string | null;
+  encryptionPublicKey: string | null;
+}
+
+export interface PublishedRelease {
+  service: string;
+  sequence: number;
+  version: string;
+  targets: string[];
+}
+
+export interface ReleaseHistoryEntry {
+  service: string;
+  sequence: number;
+  version: string;
+  image: string;
+  issuedBy: string;
+  /** Operator (token subject) who uploaded it. */
+  publishedBy: string;
+  publishedAt: string;
+  rollbackOf: number | null;
+  /** Per target host: received | pulling | … | done | failed | rolled_back | refused | pending. */
+  hosts: Record<string, string>;
+  jws: string;
+}
+
+export interface HostProgress {
+  state: string;
+  error: { code: string; message: string; details: string[] } | null;
+  events: AgentEvent[];
+}
+
+export interface ReleaseProgress {
+  service: string;
+  sequence: number;
+  version: string;
+  /** Per target host; events are those after the `after` cursor. */
+  hosts: Record<string, HostProgress>;
+  /** Pass back as `after` to get only newer events. */
+  cursor: number;
+}
+
+export interface FleetHost {
+  name: string;
+  state: HostState;
+  online: boolean;
+  /** Reached the controller within staleAfterMs. */
+  fresh: boolean;
+  lastSeenAt: string | null;
+  services: AgentRoleStatus[];
+}
+
+export interface FleetStatus {
+  fleet: string;
+  staleAfterMs: number;
+  hosts: FleetHost[];
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  detail: string;
+}
+
+export interface JoinRequest {
+  secret: string;
+  name: string;
+  signingPublicKey: string;
+  encryptionPublicKey: string;
+}
+
+export interface JoinAnswer {
+  name: string;
+  fleet: string;
+  controllerName: string;
+}
+
+export interface ReleaseRefusal {
+  service: string;
+  sequence: number;
+  code: string;
+  message: string;
+}
+
+export interface DeploymentProgressReport {
+  service: string;
+  sequence: number;
+  state: string;
+  error: { code: string; message: string; details: string[] } | null;
+  /** Events not reported before, oldest first. */
+  events: AgentEvent[];
+}
+
+export interface AgentReport {
+  status: {
+    services: AgentRoleStatus[];
+    sequences: Record<string, { live: number | null; highest: number }>;
+  };
+  progress: DeploymentProgressReport[];
+  refusals: ReleaseRefusal[];
+}
