@@ -149,6 +149,32 @@ export const errorCatalog = {
     meaning: 'A host named in config/deploy.yml is not registered.',
     fix: 'Register it: `berth hosts add NAME --url URL --fingerprint FP`.',
   },
+  HOST_EXISTS: {
+    status: 409,
+    meaning: 'The host has already joined the controller.',
+    fix: 'Remove it first (`berth hosts remove NAME`) to issue a new join token.',
+  },
+  HOST_REVOKED: {
+    status: 403,
+    meaning: 'The host was removed from the controller; its polls and reports are refused.',
+    fix: 'Add it again (`berth hosts add NAME`) and re-join with the new token.',
+  },
+  JOIN_TOKEN_INVALID: {
+    status: 401,
+    meaning: 'The join token does not match a host waiting to join.',
+    fix: 'Copy the whole token `berth hosts add NAME` printed, for this host name.',
+  },
+  JOIN_TOKEN_EXPIRED: {
+    status: 401,
+    meaning: 'The join token is past its expiry.',
+    fix: 'Issue a new one: `berth hosts add NAME`.',
+  },
+  JOIN_TOKEN_USED: {
+    status: 403,
+    meaning: 'The join token was used already; each works once.',
+    fix: 'Issue a new one after removing the host: `berth hosts remove NAME`, `berth hosts add NAME`.',
+  },
+  HOST_KEY_CHANGED: { status: 409, meaning: "A host's encryption key differs from the one first seen (kept in .berth/host-keys.json).", fix: 'If the host re-joined, delete its line from .berth/host-keys.json; otherwise suspect the controller.' },
   HOST_UNREACHABLE: {
     status: 502,
     meaning: 'The agent API did not answer.',

@@ -1,8 +1,8 @@
 import { request, type Dispatcher } from 'undici';
-import { BerthError, isBerthError, type ErrorCode, errorCatalog } from '../../shared/errors.ts';
 import { signOperatorToken } from '../../shared/auth/operator-token.ts';
 import type { SigningKey } from '../../shared/keys/index.ts';
 import { pinnedAgent } from '../../shared/tls/pinned-agent.ts';
+import { errorFromAnswer, unreachable } from './api-error.ts';
 import type { HostEntry } from '../hosts/host-book.ts';
 import type {
   AgentDeployment,
@@ -81,40 +81,11 @@ export class AgentClient {
         bodyTimeout: options.timeoutMs ?? 30_000,
       });
     } catch (error) {
-      if (isBerthError(error)) throw error;
-      const pinning = findPinningError(error);
-      if (pinning) throw pinning;
-      throw new BerthError('HOST_UNREACHABLE', `${this.name} (${this.#entry.url}) did not answer`, {
-        cause: error,
-      });
+      throw unreachable(`${this.name} (${this.#entry.url})`, error);
     }
     const text = await response.body.text();
     const json: unknown = text ? JSON.parse(text) : null;
-    if (response.statusCode >= 400) throw agentError(this.name, response.statusCode, json);
+    if (response.statusCode >= 400) throw errorFromAnswer(this.name, response.statusCode, json);
     return json as T;
   }
-}
-
-function findPinningError(error: unknown): BerthError | null {
-  let current: unknown = error;
-  for (let depth = 0; current && depth < 5; depth++) {
-    if (isBerthError(current)) return current;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return null;
-}
-
-function agentError(host: string, status: number, body: unknown): BerthError {
-  const payload = body as {
-    code?: string;
-    message?: string;
-    hint?: string;
-    details?: string[];
-  } | null;
-  const code =
-    payload?.code && payload.code in errorCatalog ? (payload.code as ErrorCode) : 'INTERNAL';
-  return new BerthError(code, `${host}: ${payload?.message ?? `HTTP ${status}`}`, {
-    hint: payload?.hint,
-    details: payload?.details,
-  });
 }

@@ -7,12 +7,11 @@ import { buildReleaseManifest, secretNamesOf } from '../../shared/config/release
 import { DEFAULT_SECRETS_FILE, loadSecrets } from '../../shared/config/secrets-file.ts';
 import type { DeployConfig } from '../../shared/config/deploy-config.ts';
 import { sealSecretsPerHost } from '../../shared/secrets/seal-per-host.ts';
-import { parsePublicKey, type PublicKey } from '../../shared/keys/index.ts';
 import type { BerthCommand } from '../cli-context.ts';
 import { loadPrivateKey } from '../keys/key-store.ts';
 import { parseImageReference, pinnedImage } from '../registry/image-reference.ts';
 import { resolveDigest, type RegistryCredentials } from '../registry/resolve-digest.ts';
-import { onEveryHost, openFleetSession, type FleetSession } from '../releases/fleet-session.ts';
+import { openFleet } from '../fleet/open-fleet.ts';
 import { nextSequence } from '../releases/next-sequence.ts';
 import { publishRelease } from '../releases/publish-release.ts';
 
@@ -43,12 +42,12 @@ export const deployCommand: BerthCommand = {
       'berth deploy',
     );
     const version = values.version ?? context.env.VERSION ?? (await gitCommit(context.cwd));
-    const session = await openFleetSession(context, {
+    const fleet = await openFleet(context, {
       configPath: values.config,
       hosts: splitList(values.hosts),
     });
     try {
-      const { config } = session;
+      const { config } = fleet;
       const secretsFile = join(context.cwd, DEFAULT_SECRETS_FILE);
       const secrets = await loadSecrets(secretNamesOf(config), {
         env: context.env,
@@ -56,42 +55,40 @@ export const deployCommand: BerthCommand = {
       });
       const repository = imageRepository(config);
       if (!values.json) context.output.out(`Resolving ${repository}:${version} … `);
-      const digest = await resolveDigest(
-        parseImageReference(repository, version),
-        await registryCredentials(config, context.env, secretsFile),
-      );
+      const credentials = await registryCredentials(config, context.env, secretsFile);
+      const digest = await resolveDigest(parseImageReference(repository, version), credentials);
       if (!values.json) context.output.out(`${digest}\n`);
-      const sequence = nextSequence(await highestSequences(session), new Date());
       const manifest = buildReleaseManifest(config, {
-        sequence,
+        sequence: nextSequence([await fleet.highestSequence()], new Date()),
         version,
         image: pinnedImage(repository, digest),
         secrets: {},
         issuedAt: new Date(),
-        issuedBy: session.operator,
+        issuedBy: fleet.operator,
       });
+      const needKeys = [
+        ...new Set(
+          Object.values(manifest.roles)
+            .filter((r) => r.secretEnv.length)
+            .flatMap((r) => r.hosts),
+        ),
+      ];
       const sealed = await sealSecretsPerHost(
         manifest.roles,
         secrets,
-        await hostEncryptionKeys(session, manifest.roles),
+        needKeys.length ? await fleet.encryptionKeys(needKeys) : {},
       );
-      await publishRelease(
-        { ...manifest, secrets: sealed },
-        await loadPrivateKey(context.env, 'release'),
-        session.clients,
-        context.output,
-        {
-          json: values.json,
-        },
-      );
+      const signingKey = await loadPrivateKey(context.env, 'release');
+      await publishRelease({ ...manifest, secrets: sealed }, signingKey, fleet, context.output, {
+        json: values.json,
+      });
       return 0;
     } finally {
-      await session.close();
+      await fleet.close();
     }
   },
 };
 
-/** `registry.server/image`, as Kamal names what it pushes; an image that already names its registry is kept. */
 export function imageRepository(config: DeployConfig): string {
   const server = config.registry?.server;
   return server && !config.image.startsWith(`${server}/`)
@@ -109,31 +106,6 @@ async function registryCredentials(
   if (!username || !secretName) return undefined;
   const values = await loadSecrets([secretName], { env, file });
   return { username, password: values[secretName] ?? '' };
-}
-
-/** The highest sequence each host has accepted for this service; every host must answer. */
-export async function highestSequences(session: FleetSession): Promise<number[]> {
-  const results = await onEveryHost(session.clients, (client) => client.status());
-  const failed = results.find((r) => r.error);
-  if (failed) throw failed.error;
-  return results.map((r) => r.value?.sequences[session.config.service]?.highest ?? 0);
-}
-
-/** Each target host's encryption key, read over its pinned TLS channel, for hosts whose roles use secrets. */
-async function hostEncryptionKeys(
-  session: FleetSession,
-  roles: Record<string, { secretEnv: string[]; hosts: string[] }>,
-): Promise<Record<string, PublicKey>> {
-  const needed = new Set(
-    Object.values(roles)
-      .filter((r) => r.secretEnv.length)
-      .flatMap((r) => r.hosts),
-  );
-  const keys: Record<string, PublicKey> = {};
-  for (const client of session.clients.filter((c) => needed.has(c.name))) {
-    keys[client.name] = parsePublicKey((await client.identity()).encryptionPublicKey, 'X25519');
-  }
-  return keys;
 }
 
 async function gitCommit(cwd: string): Promise<string> {

@@ -5,10 +5,17 @@ import type { BerthCommand } from '../cli-context.ts';
 import { hostEntrySchema, readHostBook, writeHostBook, hostBookPath } from '../hosts/host-book.ts';
 import { AgentClient } from '../client/agent-client.ts';
 import { loadPrivateKey, operatorName } from '../keys/key-store.ts';
+import { openController } from '../fleet/open-controller.ts';
+import type { ControllerClient } from '../client/controller-client.ts';
+import { encodeJoinToken } from '../../shared/join-token.ts';
+import type { CliContext } from '../cli-context.ts';
 
-const usage = `Usage: berth hosts add NAME --url https://HOST:7443 --fingerprint sha256:HEX [--no-verify]
+const usage = `Usage: berth hosts add NAME                                   (through the controller)
+       berth hosts add NAME --url https://HOST:7443 --fingerprint sha256:HEX [--no-verify]   (direct)
 
-Registers an agent for direct mode, pinning its TLS certificate (both printed by
+With a controller in config/deploy.yml: registers NAME and prints a one-time join token
+(valid 1 h) for \`berth-agent join TOKEN\` on the server.
+Direct mode: registers an agent's API, pinning its TLS certificate (both printed by
 \`berth-agent init\`). Checks the agent answers as NAME unless --no-verify.`;
 
 export const hostsAddCommand: BerthCommand = {
@@ -33,6 +40,10 @@ export const hostsAddCommand: BerthCommand = {
         'berth hosts add: give the host NAME (letters, digits, . _ -)',
         { hint: usage.split('\n')[0] },
       );
+    }
+    if (!values.url && !values.fingerprint) {
+      const controller = await openController(context);
+      if (controller) return issueJoinToken(controller, name, context);
     }
     const entry = hostEntrySchema.safeParse({
       url: requireOption(values.url, '--url', 'berth hosts add'),
@@ -77,3 +88,36 @@ export const hostsAddCommand: BerthCommand = {
     return 0;
   },
 };
+
+/** Registers the host with the controller and prints the join token: URL, pinned fingerprint, release keys, one-time secret. */
+async function issueJoinToken(
+  controller: ControllerClient,
+  name: string,
+  context: CliContext,
+): Promise<number> {
+  try {
+    const identity = await controller.identity();
+    const issued = await controller.addHost(name);
+    const token = encodeJoinToken({
+      url: controller.url,
+      fingerprint: controller.fingerprint,
+      name,
+      fleet: identity.fleet,
+      controllerName: identity.name,
+      secret: issued.secret,
+      releaseKeys: identity.releaseKeys,
+      expiresAt: issued.expiresAt,
+    });
+    context.output.out(
+      [
+        `Registered ${name} with the controller; the token expires ${issued.expiresAt} and works once.`,
+        'On the server, as root:',
+        `  berth-agent join ${token}`,
+        '',
+      ].join('\n'),
+    );
+    return 0;
+  } finally {
+    await controller.close();
+  }
+}

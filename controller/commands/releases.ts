@@ -1,6 +1,6 @@
 import { parseOptions } from '../../shared/cli/parse-options.ts';
 import type { BerthCommand } from '../cli-context.ts';
-import { onEveryHost, openFleetSession } from '../releases/fleet-session.ts';
+import { openFleet } from '../fleet/open-fleet.ts';
 import { ago, renderTable } from '../output/table.ts';
 
 const usage = `Usage: berth releases [--limit N] [--config PATH] [--json]
@@ -22,42 +22,14 @@ export const releasesCommand: BerthCommand = {
       },
       'berth releases',
     );
-    const session = await openFleetSession(context, { configPath: values.config });
+    const fleet = await openFleet(context, { configPath: values.config });
     try {
-      const results = await onEveryHost(session.clients, (c) =>
-        c.releases(session.config.service, Number(values.limit) || 20),
+      const releases = (await fleet.releases(Number(values.limit) || 20)).map(
+        ({ jws: _jws, ...rest }) => rest,
       );
-      const bySequence = new Map<
-        number,
-        {
-          version: string;
-          image: string;
-          issuedBy: string;
-          issuedAt: string;
-          rollbackOf: number | null;
-          hosts: Record<string, string>;
-        }
-      >();
-      for (const result of results) {
-        for (const r of result.value?.releases ?? []) {
-          const entry = bySequence.get(r.sequence) ?? {
-            version: r.version,
-            image: r.image,
-            issuedBy: r.issuedBy,
-            issuedAt: r.issuedAt,
-            rollbackOf: r.rollbackOf,
-            hosts: {},
-          };
-          entry.hosts[result.host] = r.live ? 'live' : r.state;
-          bySequence.set(r.sequence, entry);
-        }
-      }
-      const releases = [...bySequence.entries()]
-        .sort(([a], [b]) => b - a)
-        .map(([sequence, r]) => ({ sequence, ...r }));
       if (values.json) {
         context.output.out(
-          `${JSON.stringify({ service: session.config.service, releases, unreachable: results.filter((r) => r.error).map((r) => r.host) }, null, 2)}\n`,
+          `${JSON.stringify({ service: fleet.config.service, releases }, null, 2)}\n`,
         );
         return 0;
       }
@@ -75,11 +47,9 @@ export const releasesCommand: BerthCommand = {
       context.output.out(
         renderTable(['SEQUENCE', 'VERSION', 'IMAGE', 'BY', 'ISSUED', 'HOSTS'], rows),
       );
-      for (const r of results.filter((x) => x.error))
-        context.output.err(`${r.host}: unreachable\n`);
       return 0;
     } finally {
-      await session.close();
+      await fleet.close();
     }
   },
 };

@@ -2,9 +2,9 @@ import { parseOptions } from '../../shared/cli/parse-options.ts';
 import { BerthError } from '../../shared/errors.ts';
 import { releaseManifestSchema } from '../../shared/manifest/schema.ts';
 import type { BerthCommand } from '../cli-context.ts';
-import type { AgentReleaseRecord } from '../../shared/api/agent-api.ts';
+import type { ReleaseView } from '../fleet/fleet.ts';
 import { loadPrivateKey } from '../keys/key-store.ts';
-import { onEveryHost, openFleetSession } from '../releases/fleet-session.ts';
+import { openFleet } from '../fleet/open-fleet.ts';
 import { nextSequence } from '../releases/next-sequence.ts';
 import { publishRelease } from '../releases/publish-release.ts';
 import { decodeReleasePayload } from '../releases/decode-release.ts';
@@ -31,47 +31,35 @@ export const rollbackCommand: BerthCommand = {
       'berth rollback',
       1,
     );
-    const session = await openFleetSession(context, {
+    const fleet = await openFleet(context, {
       configPath: values.config,
       hosts: splitList(values.hosts),
     });
     try {
-      const service = session.config.service;
-      const histories = await onEveryHost(session.clients, (client) =>
-        client.releases(service, 200),
-      );
-      const failed = histories.find((h) => h.error);
-      if (failed) throw failed.error;
-      const releases = histories.flatMap((h) => h.value?.releases ?? []);
+      const service = fleet.config.service;
+      const releases = await fleet.releases(200);
       const target = chooseRollbackTarget(releases, positionals[0]);
       const previous = decodeReleasePayload(target.jws);
       const now = new Date();
       const lifetimeMs = Date.parse(previous.expiresAt) - Date.parse(previous.issuedAt);
       const manifest = releaseManifestSchema.parse({
         ...previous,
-        sequence: nextSequence(
-          releases.map((r) => r.sequence),
-          now,
-        ),
+        sequence: nextSequence([await fleet.highestSequence()], now),
         issuedAt: now.toISOString(),
         expiresAt: new Date(now.getTime() + lifetimeMs).toISOString(),
-        issuedBy: session.operator,
+        issuedBy: fleet.operator,
         rollbackOf: target.sequence,
       });
-      if (!values.json)
+      if (!values.json) {
         context.output.out(
           `Rolling ${service} back to ${target.version} (release ${target.sequence}, ${target.image})\n`,
         );
-      await publishRelease(
-        manifest,
-        await loadPrivateKey(context.env, 'release'),
-        session.clients,
-        context.output,
-        { json: values.json },
-      );
+      }
+      const signingKey = await loadPrivateKey(context.env, 'release');
+      await publishRelease(manifest, signingKey, fleet, context.output, { json: values.json });
       return 0;
     } finally {
-      await session.close();
+      await fleet.close();
     }
   },
 };
@@ -81,27 +69,30 @@ export const rollbackCommand: BerthCommand = {
  * version, the newest release that went live before the current live one.
  */
 export function chooseRollbackTarget(
-  releases: AgentReleaseRecord[],
+  releases: ReleaseView[],
   version: string | undefined,
-): AgentReleaseRecord {
+): ReleaseView {
+  const states = (r: ReleaseView): string[] => Object.values(r.hosts);
   const wentLive = releases
-    .filter((r) => r.state === 'done')
+    .filter((r) => states(r).some((s) => s === 'done' || s === 'live'))
     .sort((a, b) => b.sequence - a.sequence);
   if (version) {
     const match = wentLive.find((r) => r.version === version);
-    if (!match)
+    if (!match) {
       throw new BerthError('NOT_FOUND', `no release of version ${version} ever went live`, {
         hint: 'see `berth releases`',
       });
+    }
     return match;
   }
-  const live = releases.filter((r) => r.live).sort((a, b) => b.sequence - a.sequence)[0];
+  const live = wentLive.find((r) => states(r).includes('live'));
   const candidate = wentLive.find((r) =>
     live ? r.sequence < live.sequence && r.version !== live.version : true,
   );
-  if (!candidate)
+  if (!candidate) {
     throw new BerthError('NOT_FOUND', 'there is no earlier release to roll back to', {
       hint: 'see `berth releases`',
     });
+  }
   return candidate;
 }

@@ -1,14 +1,18 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseOptions } from '../../shared/cli/parse-options.ts';
-import { isBerthError } from '../../shared/errors.ts';
 import type { BerthCommand } from '../cli-context.ts';
-import { onEveryHost, openFleetSession } from '../releases/fleet-session.ts';
+import type { HostView } from '../fleet/fleet.ts';
+import { openFleet } from '../fleet/open-fleet.ts';
 import { ago, renderTable } from '../output/table.ts';
 import { splitList } from './deploy.ts';
 
-const usage = `Usage: berth status [--hosts a,b] [--config PATH] [--json]
+const usage = `Usage: berth status [--hosts a,b] [--config PATH] [--json] [--watch]
 
-Per host and role: the live version, the latest deployment's state, container health, since when.
-Exits 1 when a host does not answer.`;
+Per host and role: the live version, the latest deployment's state, container health, since
+when. Through a controller also whether each host is online and fresh (reached the controller
+recently). Exits 1 when a host is unreachable or stale. --watch redraws every 2 s until Ctrl-C.`;
+
+const WATCH_INTERVAL_MS = 2_000;
 
 export const statusCommand: BerthCommand = {
   name: 'status',
@@ -21,47 +25,55 @@ export const statusCommand: BerthCommand = {
         hosts: { type: 'string' },
         config: { type: 'string', short: 'c' },
         json: { type: 'boolean', default: false },
+        watch: { type: 'boolean', default: false },
       },
       'berth status',
     );
-    const session = await openFleetSession(context, {
+    const fleet = await openFleet(context, {
       configPath: values.config,
       hosts: splitList(values.hosts),
     });
     try {
-      const service = session.config.service;
-      const results = await onEveryHost(session.clients, (client) => client.status());
-      const hosts = results.map((r) => ({
-        host: r.host,
-        reachable: !r.error,
-        error: r.error ? (isBerthError(r.error) ? r.error.message : String(r.error)) : null,
-        roles: (r.value?.services ?? []).filter((s) => s.service === service),
-      }));
-      if (values.json) {
-        context.output.out(`${JSON.stringify({ service, hosts }, null, 2)}\n`);
-      } else {
-        const now = new Date();
-        const rows = hosts.flatMap((h) =>
-          h.reachable
-            ? h.roles.length
-              ? h.roles.map((r) => [
-                  h.host,
-                  r.role,
-                  r.version ?? '-',
-                  r.state,
-                  r.health,
-                  ago(r.since, now),
-                ])
-              : [[h.host, '-', '-', 'none', '-', '-']]
-            : [[h.host, '-', '-', 'unreachable', '-', h.error ?? '']],
-        );
-        context.output.out(
-          renderTable(['HOST', 'ROLE', 'VERSION', 'STATE', 'HEALTH', 'SINCE'], rows),
-        );
+      for (;;) {
+        const hosts = await fleet.status();
+        if (values.json) {
+          context.output.out(
+            `${JSON.stringify({ service: fleet.config.service, mode: fleet.mode, hosts }, null, 2)}\n`,
+          );
+        } else {
+          if (values.watch) context.output.out('\u001b[2J\u001b[H');
+          context.output.out(renderStatus(hosts, fleet.mode === 'controller', new Date()));
+        }
+        if (!values.watch) return hosts.every((h) => h.reachable && h.fresh !== false) ? 0 : 1;
+        await sleep(WATCH_INTERVAL_MS);
       }
-      return hosts.every((h) => h.reachable) ? 0 : 1;
     } finally {
-      await session.close();
+      await fleet.close();
     }
   },
 };
+
+export function renderStatus(hosts: HostView[], throughController: boolean, now: Date): string {
+  const rows = hosts.flatMap((h) => {
+    const seen = throughController
+      ? [
+          h.online ? 'online' : 'offline',
+          `${h.fresh ? 'fresh' : 'stale'} (${ago(h.lastSeenAt, now)})`,
+        ]
+      : [];
+    if (!h.reachable && !throughController)
+      return [[h.host, ...seen, '-', '-', 'unreachable', '-', h.error ?? '']];
+    if (!h.roles.length) return [[h.host, ...seen, '-', '-', 'none', '-', '-']];
+    return h.roles.map((r) => [
+      h.host,
+      ...seen,
+      r.role,
+      r.version ?? '-',
+      r.state,
+      r.health,
+      ago(r.since, now),
+    ]);
+  });
+  const seenHeaders = throughController ? ['AGENT', 'LAST SEEN'] : [];
+  return renderTable(['HOST', ...seenHeaders, 'ROLE', 'VERSION', 'STATE', 'HEALTH', 'SINCE'], rows);
+}

@@ -1,93 +1,55 @@
 import { colour } from '../../shared/cli/colour.ts';
-import { BerthError, isBerthError } from '../../shared/errors.ts';
 import type { CliOutput } from '../../shared/cli/run-cli.ts';
+import { BerthError } from '../../shared/errors.ts';
+import type { SigningKey } from '../../shared/keys/index.ts';
 import type { ReleaseManifest } from '../../shared/manifest/schema.ts';
 import { signRelease } from '../../shared/manifest/signing.ts';
-import type { SigningKey } from '../../shared/keys/index.ts';
-import type { AgentClient } from '../client/agent-client.ts';
-import type { AgentDeployment } from '../../shared/api/agent-api.ts';
-import { followDeployments, type HostOutcome } from './follow-deployments.ts';
+import type { Fleet, HostOutcome } from '../fleet/fleet.ts';
 
 /**
- * Signs the release, delivers it to every host (direct mode) and follows each deployment to
- * its end. Resolves with the per-host outcomes; throws when any host failed, after printing
- * every host's failure with the container's log lines.
+ * Signs the release, delivers it to the fleet and follows every host to its end. Throws
+ * DEPLOY_FAILED when any host did not go live, after printing each failure with its details
+ * (the failing container's last log lines).
  */
 export async function publishRelease(
   manifest: ReleaseManifest,
   signingKey: SigningKey,
-  clients: AgentClient[],
+  fleet: Fleet,
   output: CliOutput,
   options: { json: boolean },
 ): Promise<HostOutcome[]> {
   const jws = await signRelease(manifest, signingKey);
-  const started: { client: AgentClient; deployment: AgentDeployment }[] = [];
-  const outcomes: HostOutcome[] = [];
-  await Promise.all(
-    clients.map(async (client) => {
-      try {
-        const { deployment } = await client.publish(jws);
-        started.push({ client, deployment });
-      } catch (error) {
-        outcomes.push({ host: client.name, deployment: null, error });
-      }
-    }),
-  );
-  outcomes.push(...(await followDeployments(started, output, options)));
-  const failed = outcomes.filter((o) => o.error || o.deployment?.state !== 'done');
+  const outcomes = await fleet.deliver(jws, manifest, output, options);
+  const failed = outcomes.filter((o) => o.state !== 'done');
   if (options.json) {
-    output.out(
-      `${JSON.stringify({ release: { service: manifest.service, version: manifest.version, sequence: manifest.sequence }, hosts: outcomes.map(summary) })}\n`,
-    );
+    const release = {
+      service: manifest.service,
+      version: manifest.version,
+      sequence: manifest.sequence,
+    };
+    output.out(`${JSON.stringify({ release, hosts: outcomes })}\n`);
   }
   if (!failed.length) {
-    if (!options.json)
+    if (!options.json) {
       output.out(
         colour(
           'green',
           `${manifest.service} ${manifest.version} is live on ${outcomes.length} host(s)\n`,
+          process.stdout,
         ),
       );
+    }
     return outcomes;
   }
   for (const outcome of failed) {
-    const reason = describeFailure(outcome);
-    output.err(`${colour('red', `[${outcome.host}] ${reason.message}`)}\n`);
-    for (const line of reason.details) output.err(`  ${line}\n`);
+    const message = outcome.error
+      ? `${outcome.error.code}: ${outcome.error.message}`
+      : `deployment ended ${outcome.state}`;
+    output.err(`${colour('red', `[${outcome.host}] ${message}`)}\n`);
+    for (const line of outcome.error?.details ?? []) output.err(`  ${line}\n`);
   }
   throw new BerthError(
     'DEPLOY_FAILED',
     `${manifest.service} ${manifest.version} failed on ${failed.map((o) => o.host).join(', ')}; the previous release keeps serving there`,
   );
-}
-
-function describeFailure(outcome: HostOutcome): { message: string; details: string[] } {
-  if (outcome.error) {
-    return isBerthError(outcome.error)
-      ? {
-          message: `${outcome.error.code}: ${outcome.error.message}`,
-          details: [...outcome.error.details, ...(outcome.error.hint ? [outcome.error.hint] : [])],
-        }
-      : { message: String(outcome.error), details: [] };
-  }
-  const error = outcome.deployment?.error;
-  return {
-    message: error
-      ? `${error.code}: ${error.message}`
-      : `deployment ended ${outcome.deployment?.state ?? 'unknown'}`,
-    details: error?.details ?? [],
-  };
-}
-
-function summary(outcome: HostOutcome): Record<string, unknown> {
-  return {
-    host: outcome.host,
-    state: outcome.error ? 'error' : (outcome.deployment?.state ?? 'unknown'),
-    deployment: outcome.deployment?.id ?? null,
-    error: outcome.error
-      ? isBerthError(outcome.error)
-        ? outcome.error.toJSON()
-        : String(outcome.error)
-      : (outcome.deployment?.error ?? null),
-  };
 }

@@ -1,25 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { chooseRollbackTarget } from '../../controller/commands/rollback.ts';
 import { nextSequence } from '../../controller/releases/next-sequence.ts';
-import type { AgentReleaseRecord } from '../../shared/api/agent-api.ts';
+import type { ReleaseView } from '../../controller/fleet/fleet.ts';
 
-function release(
-  sequence: number,
-  version: string,
-  state: string,
-  live = false,
-): AgentReleaseRecord {
+function release(sequence: number, version: string, state: string, live = false): ReleaseView {
   return {
-    service: 's',
     sequence,
     version,
     image: `i@sha256:${sequence}`,
     issuedBy: 'x',
     issuedAt: '',
-    receivedAt: '',
     rollbackOf: null,
-    state,
-    live,
+    hosts: { 'web-1': live ? 'live' : state },
     jws: '',
   };
 }
