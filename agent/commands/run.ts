@@ -51,7 +51,10 @@ export const runCommand: AgentCommand = {
     const operatorKeys = parsePublicKeys(config.trust.operatorKeys, 'Ed25519');
 
     if (!values['no-proxy']) await ensureProxyRunning(config, logger);
-    const engine = new DockerodeEngine({ socketPath: config.docker.socketPath });
+    const engine = new DockerodeEngine({
+      socketPath: config.docker.socketPath,
+      scope: { 'berth.agent': config.name },
+    });
     await engine.ping();
     const proxy = new ProxyClient(config.proxy.socketPath);
     const locks = new ServiceLocks();

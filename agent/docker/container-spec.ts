@@ -10,6 +10,8 @@ export const berthLabels = {
   role: 'berth.role',
   version: 'berth.version',
   sequence: 'berth.sequence',
+  /** The agent that runs it: agents sharing one engine (tests, staging beside prod) never touch each other's containers. */
+  agent: 'berth.agent',
 } as const;
 
 export const CONTAINER_LOG_MAX_SIZE = '10m';
@@ -42,7 +44,13 @@ export function containerSpecFor(input: ContainerSpecInput): ContainerSpec {
       `Release ${manifest.sequence} of ${manifest.service} has no role "${input.role}".`,
     );
   }
-  const name = containerNameFor(manifest.service, input.role, manifest.version, manifest.sequence);
+  const name = containerNameFor(
+    manifest.service,
+    input.role,
+    manifest.version,
+    manifest.sequence,
+    host,
+  );
   return {
     name,
     image: manifest.image,
@@ -64,6 +72,7 @@ export function containerSpecFor(input: ContainerSpecInput): ContainerSpec {
       [berthLabels.role]: input.role,
       [berthLabels.version]: manifest.version,
       [berthLabels.sequence]: String(manifest.sequence),
+      [berthLabels.agent]: host,
     },
     network,
     volumes: [...manifest.volumes],
@@ -74,15 +83,19 @@ export function containerSpecFor(input: ContainerSpecInput): ContainerSpec {
   };
 }
 
-/** `<service>-<role>-<version>-<sequence>`, the version cut down to characters Docker accepts. */
+/**
+ * `<service>-<role>-<version>-<agent>-<sequence>`, the version cut down to characters Docker
+ * accepts. The agent's name keeps names unique when agents share an engine.
+ */
 export function containerNameFor(
   service: string,
   role: string,
   version: string,
   sequence: number,
+  agent: string,
 ): string {
   const safeVersion = version.replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, MAX_VERSION_IN_NAME_CHARS);
-  return `${service}-${role}-${safeVersion}-${sequence}`;
+  return `${service}-${role}-${safeVersion}-${agent}-${sequence}`;
 }
 
 /** Labels every container of a service carries, for list filters. */

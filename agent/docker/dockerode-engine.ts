@@ -25,9 +25,12 @@ const httpConflict = 409;
 export class DockerodeEngine implements ContainerEngine {
   readonly #docker: Docker;
   readonly #socketPath: string;
+  readonly #scope: Record<string, string>;
 
-  constructor(options: { socketPath?: string } = {}) {
+  /** `scope` labels are added to every list filter, so an agent only ever sees its own containers. */
+  constructor(options: { socketPath?: string; scope?: Record<string, string> } = {}) {
     this.#socketPath = options.socketPath ?? DEFAULT_DOCKER_SOCKET_PATH;
+    this.#scope = options.scope ?? {};
     this.#docker = new Docker({ socketPath: this.#socketPath, version: DOCKER_API_VERSION });
   }
 
@@ -166,7 +169,9 @@ export class DockerodeEngine implements ContainerEngine {
   async listContainers(labels: Record<string, string>, network: string): Promise<ContainerInfo[]> {
     let summaries: Docker.ContainerInfo[];
     try {
-      const label = Object.entries(labels).map(([key, value]) => `${key}=${value}`);
+      const label = Object.entries({ ...labels, ...this.#scope }).map(
+        ([key, value]) => `${key}=${value}`,
+      );
       summaries = await this.#docker.listContainers({ all: true, filters: { label } });
     } catch (error) {
       throw engineError('CONTAINER_FAILED', 'Could not list containers', error);

@@ -94,7 +94,7 @@ export class Reconciler {
     const manifest = decodeStoredManifest(release.jws);
     const hostRoles = rolesOnHost(manifest, hostName);
     const containers = await engine.listContainers({ 'berth.service': service }, network);
-    const repairs = planRepairs({ manifest, hostRoles, containers, routes });
+    const repairs = planRepairs({ manifest, hostRoles, containers, routes, hostName });
     for (const repair of repairs) {
       this.#deps.logger.warn(
         { service, role: repair.role, action: repair.action, container: repair.containerName },

@@ -20,6 +20,7 @@ export function planRepairs(input: {
   hostRoles: HostRole[];
   containers: ContainerInfo[];
   routes: ServiceRoute[];
+  hostName: string;
 }): Repair[] {
   const { manifest, hostRoles, containers, routes } = input;
   const repairs: Repair[] = [];
@@ -30,6 +31,7 @@ export function planRepairs(input: {
       hostRole.name,
       manifest.version,
       manifest.sequence,
+      input.hostName,
     );
     wanted.add(name);
     const container = containers.find((c) => c.name === name);

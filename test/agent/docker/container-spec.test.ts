@@ -20,7 +20,7 @@ describe('containerSpecFor', () => {
     expect(
       containerSpecFor({ manifest, role: 'web', host: 'app-1', secretEnv, network: 'berth' }),
     ).toStrictEqual({
-      name: 'shop-web-v1.4.2-42',
+      name: 'shop-web-v1.4.2-app-1-42',
       image: FIXTURE_IMAGE,
       env: {
         RAILS_ENV: 'production',
@@ -31,7 +31,7 @@ describe('containerSpecFor', () => {
         BERTH_ROLE: 'web',
         BERTH_VERSION: 'v1.4.2',
         BERTH_HOST: 'app-1',
-        BERTH_CONTAINER_NAME: 'shop-web-v1.4.2-42',
+        BERTH_CONTAINER_NAME: 'shop-web-v1.4.2-app-1-42',
       },
       labels: {
         team: 'checkout',
@@ -41,6 +41,7 @@ describe('containerSpecFor', () => {
         'berth.role': 'web',
         'berth.version': 'v1.4.2',
         'berth.sequence': '42',
+        'berth.agent': 'app-1',
       },
       network: 'berth',
       volumes: ['shop-storage:/app/storage'],
@@ -56,7 +57,7 @@ describe('containerSpecFor', () => {
     expect(
       containerSpecFor({ manifest, role: 'jobs', host: 'app-1', secretEnv, network: 'berth' }),
     ).toStrictEqual({
-      name: 'shop-jobs-v1.4.2-42',
+      name: 'shop-jobs-v1.4.2-app-1-42',
       image: FIXTURE_IMAGE,
       cmd: ['bin/jobs', '--queue', 'default'],
       env: {
@@ -68,7 +69,7 @@ describe('containerSpecFor', () => {
         BERTH_ROLE: 'jobs',
         BERTH_VERSION: 'v1.4.2',
         BERTH_HOST: 'app-1',
-        BERTH_CONTAINER_NAME: 'shop-jobs-v1.4.2-42',
+        BERTH_CONTAINER_NAME: 'shop-jobs-v1.4.2-app-1-42',
       },
       labels: {
         team: 'checkout',
@@ -78,6 +79,7 @@ describe('containerSpecFor', () => {
         'berth.role': 'jobs',
         'berth.version': 'v1.4.2',
         'berth.sequence': '42',
+        'berth.agent': 'app-1',
       },
       network: 'berth',
       volumes: ['shop-storage:/app/storage'],
@@ -133,6 +135,7 @@ describe('containerSpecFor', () => {
       'berth.role': 'web',
       'berth.version': 'v1.4.2',
       'berth.sequence': '42',
+      'berth.agent': 'app-2',
     });
   });
 
@@ -148,7 +151,7 @@ describe('containerSpecFor', () => {
       network: 'berth',
     });
 
-    expect(spec.name).toBe('shop-web-feature-checkout-build-7--n-code-0123456-7');
+    expect(spec.name).toBe('shop-web-feature-checkout-build-7--n-code-0123456-app-1-7');
     expect(spec.labels['berth.version']).toBe(version);
     expect(spec.env.BERTH_VERSION).toBe(version);
   });

@@ -10,7 +10,7 @@ const hostName = Object.values(manifest.roles)[0]?.hosts[0] ?? '';
 const hostRoles = rolesOnHost(manifest, hostName).filter((r) => r.role.proxy !== null);
 const webRole = hostRoles[0];
 const appPort = webRole?.role.proxy?.appPort ?? 0;
-const liveName = `${manifest.service}-${webRole?.name}-${manifest.version}-${manifest.sequence}`;
+const liveName = `${manifest.service}-${webRole?.name}-${manifest.version}-${hostName}-${manifest.sequence}`;
 
 function container(name: string, overrides: Partial<ContainerInfo> = {}): ContainerInfo {
   return {
@@ -45,6 +45,7 @@ describe('planRepairs', () => {
       planRepairs({
         manifest,
         hostRoles,
+        hostName,
         containers: [container(liveName)],
         routes: [route(`172.30.0.5:${appPort}`)],
       }),
@@ -53,12 +54,15 @@ describe('planRepairs', () => {
 
   it('recreates a missing container, starts an exited one, re-routes a moved one', () => {
     expect(
-      planRepairs({ manifest, hostRoles, containers: [], routes: [] }).map((r) => r.action),
+      planRepairs({ manifest, hostRoles, hostName, containers: [], routes: [] }).map(
+        (r) => r.action,
+      ),
     ).toEqual(['recreate']);
     expect(
       planRepairs({
         manifest,
         hostRoles,
+        hostName,
         containers: [container(liveName, { state: 'exited', ipAddress: null })],
         routes: [],
       }).map((r) => r.action),
@@ -66,6 +70,7 @@ describe('planRepairs', () => {
     const moved = planRepairs({
       manifest,
       hostRoles,
+      hostName,
       containers: [container(liveName, { ipAddress: '172.30.0.9' })],
       routes: [route(`172.30.0.5:${appPort}`)],
     });
@@ -84,6 +89,7 @@ describe('planRepairs', () => {
     const repairs = planRepairs({
       manifest,
       hostRoles,
+      hostName,
       containers: [container(liveName), stale],
       routes: [route(`172.30.0.5:${appPort}`)],
     });
