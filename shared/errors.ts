@@ -104,6 +104,12 @@ export const errorCatalog = {
     meaning: 'The release did not go live on every target host.',
     fix: 'Read the per-host lines above it; the previous release keeps serving on failed hosts.',
   },
+  DEPLOY_INCOMPLETE: {
+    status: 500,
+    meaning:
+      'A target host has not finished the release (offline, or still working when berth stopped waiting).',
+    fix: 'It applies the release when it reconnects; watch with `berth status --watch`.',
+  },
   DEPLOY_INTERRUPTED: {
     status: 500,
     meaning: 'The agent was interrupted mid-deploy too many times; the deployment was rolled back.',
@@ -174,7 +180,12 @@ export const errorCatalog = {
     meaning: 'The join token was used already; each works once.',
     fix: 'Issue a new one after removing the host: `berth hosts remove NAME`, `berth hosts add NAME`.',
   },
-  HOST_KEY_CHANGED: { status: 409, meaning: "A host's encryption key differs from the one first seen (kept in .berth/host-keys.json).", fix: 'If the host re-joined, delete its line from .berth/host-keys.json; otherwise suspect the controller.' },
+  HOST_KEY_CHANGED: {
+    status: 409,
+    meaning:
+      "A host's encryption key differs from the one first seen (kept in .berth/host-keys.json).",
+    fix: 'If the host re-joined, delete its line from .berth/host-keys.json; otherwise suspect the controller.',
+  },
   HOST_UNREACHABLE: {
     status: 502,
     meaning: 'The agent API did not answer.',

@@ -24,6 +24,7 @@ Options:
   --version VERSION   image tag to deploy (default: $VERSION, else the git commit)
   --hosts a,b         only these hosts
   -c, --config PATH   config file (default: config/deploy.yml)
+  --timeout SECONDS   through a controller: stop following hosts after this long (default 900)
   --json              one JSON object per event, then a summary`;
 
 export const deployCommand: BerthCommand = {
@@ -37,6 +38,7 @@ export const deployCommand: BerthCommand = {
         version: { type: 'string' },
         hosts: { type: 'string' },
         config: { type: 'string', short: 'c' },
+        timeout: { type: 'string', default: '900' },
         json: { type: 'boolean', default: false },
       },
       'berth deploy',
@@ -132,4 +134,12 @@ export function splitList(value: string | undefined): string[] | undefined {
         .map((s) => s.trim())
         .filter(Boolean)
     : undefined;
+}
+
+export function followTimeoutMs(seconds: string): number {
+  const value = Number(seconds);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new BerthError('USAGE', `--timeout takes a number of seconds, got "${seconds}"`);
+  }
+  return value * 1000;
 }

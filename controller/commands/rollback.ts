@@ -8,9 +8,9 @@ import { openFleet } from '../fleet/open-fleet.ts';
 import { nextSequence } from '../releases/next-sequence.ts';
 import { publishRelease } from '../releases/publish-release.ts';
 import { decodeReleasePayload } from '../releases/decode-release.ts';
-import { splitList } from './deploy.ts';
+import { followTimeoutMs, splitList } from './deploy.ts';
 
-const usage = `Usage: berth rollback [VERSION] [--hosts a,b] [--config PATH] [--json]
+const usage = `Usage: berth rollback [VERSION] [--hosts a,b] [--config PATH] [--timeout SECONDS] [--json]
 
 Returns to the previous release (or the newest release of VERSION) by publishing a new
 signed release that points at the old image digest. The hosts still hold the image, so
@@ -26,6 +26,7 @@ export const rollbackCommand: BerthCommand = {
       {
         hosts: { type: 'string' },
         config: { type: 'string', short: 'c' },
+        timeout: { type: 'string', default: '900' },
         json: { type: 'boolean', default: false },
       },
       'berth rollback',

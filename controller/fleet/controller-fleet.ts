@@ -1,7 +1,8 @@
 import type { HostProgress } from '../../shared/api/controller-api.ts';
 import type { CliOutput } from '../../shared/cli/run-cli.ts';
 import type { DeployConfig } from '../../shared/config/deploy-config.ts';
-import { BerthError } from '../../shared/errors.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BerthError, isBerthError } from '../../shared/errors.ts';
 import { parsePublicKey, type PublicKey } from '../../shared/keys/index.ts';
 import type { ReleaseManifest } from '../../shared/manifest/schema.ts';
 import type { ControllerClient } from '../client/controller-client.ts';
@@ -10,6 +11,21 @@ import type { Fleet, HostOutcome, HostView, ReleaseView } from './fleet.ts';
 import { progressPrinter, TERMINAL_STATES } from './progress-printer.ts';
 
 const PROGRESS_WAIT_MS = 10_000;
+/** Consecutive failed progress polls tolerated (about a minute): long enough for a controller restart. */
+const MAX_PROGRESS_FAILURES = 15;
+
+function outcomeOf(
+  host: string,
+  progress: HostProgress | undefined,
+  offline: boolean,
+): HostOutcome {
+  const state = progress?.state ?? 'pending';
+  if (TERMINAL_STATES.includes(state)) return { host, state, error: progress?.error ?? null };
+  const message = offline
+    ? `${host} is offline; it will apply the release when it reconnects`
+    : `${host} had not finished (${state}) when berth stopped waiting; it carries on by itself`;
+  return { host, state, error: { code: 'DEPLOY_INCOMPLETE', message, details: [] } };
+}
 
 /** Pull mode: releases go to the controller; agents fetch them; progress comes back through it. */
 export class ControllerFleet implements Fleet {
@@ -56,7 +72,11 @@ export class ControllerFleet implements Fleet {
     );
   }
 
-  /** Follows until every target is done or any one ends otherwise (the rest keep going on their own). */
+  /**
+   * Follows until every online target is done or any one ends otherwise. Offline targets are
+   * not waited for: they apply the release when they next poll, and are reported as pending.
+   * Controller hiccups (a restart) are ridden out by retrying the progress poll.
+   */
   async deliver(
     jws: string,
     manifest: ReleaseManifest,
@@ -64,43 +84,52 @@ export class ControllerFleet implements Fleet {
     options: { json: boolean },
   ): Promise<HostOutcome[]> {
     const published = await this.#client.publish(jws);
+    const fleet = await this.#client.status();
+    const offline = new Set(
+      published.targets.filter((host) => !fleet.hosts.find((h) => h.name === host)?.online),
+    );
+    const online = published.targets.filter((host) => !offline.has(host));
+    for (const host of offline) {
+      output.err(`[${host}] offline; it will apply ${manifest.version} when it reconnects\n`);
+    }
     const print = progressPrinter(published.targets, output, options);
     const last: Record<string, HostProgress> = {};
     const deadline = Date.now() + this.#deadlineMs;
     let cursor = 0;
-    for (;;) {
-      const progress = await this.#client.progress(
-        manifest.service,
-        manifest.sequence,
-        cursor,
-        PROGRESS_WAIT_MS,
-      );
+    let failures = 0;
+    while (online.length && Date.now() < deadline) {
+      let progress;
+      try {
+        progress = await this.#client.progress(
+          manifest.service,
+          manifest.sequence,
+          cursor,
+          PROGRESS_WAIT_MS,
+        );
+        failures = 0;
+      } catch (error) {
+        if (
+          !isBerthError(error) ||
+          error.code !== 'HOST_UNREACHABLE' ||
+          ++failures > MAX_PROGRESS_FAILURES
+        )
+          throw error;
+        await sleep(Math.min(1000 * failures, 5000));
+        continue;
+      }
       cursor = progress.cursor;
       for (const [host, hostProgress] of Object.entries(progress.hosts)) {
         for (const event of hostProgress.events) print(host, event);
         last[host] = hostProgress;
       }
-      const states = published.targets.map((host) => last[host]?.state ?? 'pending');
-      const ended =
+      const states = online.map((host) => last[host]?.state ?? 'pending');
+      if (
         states.every((s) => s === 'done') ||
-        states.some((s) => TERMINAL_STATES.includes(s) && s !== 'done');
-      if (ended || Date.now() >= deadline) break;
+        states.some((s) => TERMINAL_STATES.includes(s) && s !== 'done')
+      )
+        break;
     }
-    return published.targets.map((host): HostOutcome => {
-      const hostProgress = last[host];
-      const state = hostProgress?.state ?? 'pending';
-      if (state === 'done' || TERMINAL_STATES.includes(state))
-        return { host, state, error: hostProgress?.error ?? null };
-      return {
-        host,
-        state,
-        error: {
-          code: 'HOST_UNREACHABLE',
-          message: `${host} had not finished (${state}) when berth stopped waiting; it will carry on when it polls`,
-          details: [],
-        },
-      };
-    });
+    return published.targets.map((host) => outcomeOf(host, last[host], offline.has(host)));
   }
 
   async status(): Promise<HostView[]> {
