@@ -6,7 +6,8 @@ import { ago, renderTable } from '../output/table.ts';
 const usage = `Usage: berth releases [--limit N] [--config PATH] [--json]
 
 The service's release history, newest first: sequence, version, image digest, who
-published it, and its outcome on each host.`;
+published it, and its outcome on each host. --json includes each signed release (jws), which
+is safe to publish: secrets in it are sealed per host.`;
 
 export const releasesCommand: BerthCommand = {
   name: 'releases',
@@ -24,9 +25,7 @@ export const releasesCommand: BerthCommand = {
     );
     const fleet = await openFleet(context, { configPath: values.config });
     try {
-      const releases = (await fleet.releases(Number(values.limit) || 20)).map(
-        ({ jws: _jws, ...rest }) => rest,
-      );
+      const releases = await fleet.releases(Number(values.limit) || 20);
       if (values.json) {
         context.output.out(
           `${JSON.stringify({ service: fleet.config.service, releases }, null, 2)}\n`,
