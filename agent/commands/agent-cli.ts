@@ -8,6 +8,8 @@ import { initCommand } from './init.ts';
 import { runCommand } from './run.ts';
 import { trustCommand } from './trust.ts';
 import { proxyCommand } from './proxy.ts';
+import { joinCommand } from './join.ts';
+import { rollbackCommand } from './rollback.ts';
 
 export interface AgentCliContext {
   output: CliOutput;
@@ -15,7 +17,14 @@ export interface AgentCliContext {
 
 export type AgentCommand = CliCommand<AgentCliContext>;
 
-const commands: AgentCommand[] = [initCommand, runCommand, proxyCommand, trustCommand];
+const commands: AgentCommand[] = [
+  initCommand,
+  joinCommand,
+  runCommand,
+  rollbackCommand,
+  proxyCommand,
+  trustCommand,
+];
 
 /** `berth-agent <command>`; returns the exit code. */
 export function runAgentCli(argv: string[], output: CliOutput = processOutput): Promise<number> {

@@ -1,22 +1,10 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { BerthError } from '../../shared/errors.ts';
 import { parseOptions, requireOption } from '../../shared/cli/parse-options.ts';
-import {
-  agentConfigPath,
-  defaultDataDir,
-  writeAgentConfig,
-} from '../../shared/config/agent-config.ts';
-import {
-  formatPublicKey,
-  generateEncryptionKey,
-  generateSigningKey,
-  parsePublicKey,
-  writeKeyFile,
-} from '../../shared/keys/index.ts';
-import { createSelfSignedCertificate } from '../../shared/tls/self-signed-certificate.ts';
+import { agentConfigPath, defaultDataDir } from '../../shared/config/agent-config.ts';
+import { formatPublicKey } from '../../shared/keys/index.ts';
 import type { AgentCommand } from './agent-cli.ts';
+import { createAgentIdentity, normalizeKeys, writeAgentSetup } from './agent-setup.ts';
 
 const usage = `Usage: berth-agent init --name NAME [options]
 
@@ -66,37 +54,23 @@ export const initCommand: AgentCommand = {
         hint: 'pass --force to replace it (keys change)',
       });
     }
-    const releaseKeys = values['trust-release-key'].map((k) => formatPublicKey(parsePublicKey(k)));
-    const operatorKeys = values['trust-operator-key'].map((k) =>
-      formatPublicKey(parsePublicKey(k)),
-    );
     const apiPort = Number(values['api-port']);
-
-    await mkdir(join(dataDir, 'keys'), { recursive: true, mode: 0o700 });
-    const signing = await generateSigningKey();
-    const encryption = await generateEncryptionKey();
-    const signingKeyPath = join(dataDir, 'keys', 'identity-signing.jwk');
-    const encryptionKeyPath = join(dataDir, 'keys', 'identity-encryption.jwk');
-    await writeKeyFile(signingKeyPath, signing.privateJwk);
-    await writeKeyFile(encryptionKeyPath, encryption.privateJwk);
-
-    const certificate = await createSelfSignedCertificate({ commonName: `berth-agent ${name}` });
-    const certPath = join(dataDir, 'keys', 'api-cert.pem');
-    const keyPath = join(dataDir, 'keys', 'api-key.pem');
-    await writeFile(certPath, certificate.certPem, { mode: 0o644 });
-    await writeFile(keyPath, certificate.keyPem, { mode: 0o600 });
-
-    await writeAgentConfig(configPath, {
-      name,
-      fleet: values.fleet,
-      dataDir,
-      api: { host: values['api-host'], port: apiPort },
-      proxy: { httpPort: Number(values['http-port']) },
-      docker: { network: values['docker-network'] },
-      trust: { releaseKeys, operatorKeys },
-      tls: { certPath, keyPath },
-      identity: { signingKeyPath, encryptionKeyPath },
-    });
+    const identity = await createAgentIdentity(name);
+    await writeAgentSetup(
+      {
+        name,
+        fleet: values.fleet,
+        dataDir,
+        api: { host: values['api-host'], port: apiPort },
+        httpPort: Number(values['http-port']),
+        dockerNetwork: values['docker-network'],
+        releaseKeys: normalizeKeys(values['trust-release-key']),
+        operatorKeys: normalizeKeys(values['trust-operator-key']),
+        overwrite: values.force,
+      },
+      identity,
+    );
+    const { certificate, signing } = identity;
 
     const url = values['public-url'] ?? `https://127.0.0.1:${apiPort}`;
     context.output.out(

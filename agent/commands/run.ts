@@ -18,6 +18,10 @@ import { ServiceLocks } from '../deployer/service-locks.ts';
 import { Deployer } from '../deployer/deployer.ts';
 import { Reconciler } from '../reconciler/reconciler.ts';
 import { buildServer } from '../http/server.ts';
+import type { HttpDeps } from '../http/http-deps.ts';
+import { describeHost } from '../http/host-status.ts';
+import { buildLocalServer, listenOnSocket, LOCAL_SOCKET_FILE_NAME } from '../http/local-server.ts';
+import { startPullMode } from '../puller/pull-mode.ts';
 import { ensureProxyRunning } from './ensure-proxy.ts';
 import type { AgentCommand } from './agent-cli.ts';
 import { join } from 'node:path';
@@ -76,40 +80,50 @@ export const runCommand: AgentCommand = {
     const reconciler = new Reconciler(deps, { intervalMs: config.reconcileIntervalMs });
 
     await deployer.resumeUnfinished();
-    const app = buildServer(
-      {
-        ...deps,
-        agentVersion: AGENT_VERSION,
-        identity: {
-          signingPublicKey: formatPublicKey(signingKey.publicJwk),
-          encryptionPublicKey: formatPublicKey(encryptionKey.publicJwk),
-        },
-        deployer,
-        verifyRelease: (jws: string) =>
-          verifyRelease(jws, {
-            trustedKeys: releaseKeys,
-            fleet: config.fleet,
-            hostName: config.name,
-            lastAppliedSequence: (service: string) =>
-              store.service(service)?.highestSequence ?? null,
-            now: new Date(),
-          }),
-        verifyOperator: (token: string | undefined) =>
-          verifyOperatorToken(token, {
-            trustedKeys: operatorKeys,
-            audience: config.name,
-            now: new Date(),
-          }),
+    // One check for every way a release arrives: pushed to the API, polled, or fetched from a URL.
+    const verifyIncoming = (jws: string) =>
+      verifyRelease(jws, {
+        trustedKeys: releaseKeys,
+        fleet: config.fleet,
+        hostName: config.name,
+        lastAppliedSequence: (service: string) => store.service(service)?.highestSequence ?? null,
+        now: new Date(),
+      });
+    const httpDeps: HttpDeps = {
+      ...deps,
+      agentVersion: AGENT_VERSION,
+      identity: {
+        signingPublicKey: formatPublicKey(signingKey.publicJwk),
+        encryptionPublicKey: formatPublicKey(encryptionKey.publicJwk),
       },
-      {
-        https: {
-          key: await readFile(config.tls.keyPath, 'utf8'),
-          cert: await readFile(config.tls.certPath, 'utf8'),
-        },
+      deployer,
+      verifyRelease: verifyIncoming,
+      verifyOperator: (token: string | undefined) =>
+        verifyOperatorToken(token, {
+          trustedKeys: operatorKeys,
+          audience: config.name,
+          now: new Date(),
+        }),
+    };
+    const app = buildServer(httpDeps, {
+      https: {
+        key: await readFile(config.tls.keyPath, 'utf8'),
+        cert: await readFile(config.tls.certPath, 'utf8'),
       },
-    );
+    });
     await app.listen({ host: config.api.host, port: config.api.port });
+    const localApp = buildLocalServer(httpDeps);
+    await listenOnSocket(localApp, join(config.dataDir, LOCAL_SOCKET_FILE_NAME));
     reconciler.start();
+    const pullMode = await startPullMode({
+      config,
+      store,
+      deployer,
+      signingKey,
+      verifyRelease: verifyIncoming,
+      describeHost: () => describeHost(httpDeps),
+      logger,
+    });
     logger.info(
       { url: `https://${config.api.host}:${config.api.port}`, fleet: config.fleet },
       'agent ready',
@@ -121,7 +135,9 @@ export const runCommand: AgentCommand = {
       process.once('SIGINT', stop);
     });
     logger.info('stopping: no new work; finishing the current step');
+    await pullMode?.stop();
     await app.close();
+    await localApp.close();
     await reconciler.stop();
     await deployer.settled();
     store.close();

@@ -38,30 +38,53 @@ export class Deployer {
    * reconciler pass on the service; refuses while another deployment of it runs.
    */
   async start(manifest: ReleaseManifest, jws: string): Promise<Deployment> {
-    const { store, locks } = this.#deps;
+    const { store } = this.#deps;
+    return this.#open(manifest.service, () => {
+      const previous = store.service(manifest.service)?.liveSequence ?? null;
+      const { service, sequence, version, image, issuedBy } = manifest;
+      return store.acceptRelease(
+        { service, sequence, version, image, issuedBy, jws, receivedAt: '' },
+        previous,
+      );
+    });
+  }
+
+  /**
+   * Local rollback: runs a release stored here (verified when it was received) again, as a new
+   * deployment. Its containers are named per release, so the stopped ones are started again and
+   * nothing is pulled. The highest sequence stays, so the release rolled away from is not re-sent.
+   */
+  async redeploy(service: string, sequence: number): Promise<Deployment> {
+    const { store } = this.#deps;
+    if (!store.release(service, sequence)) {
+      throw new BerthError('NOT_FOUND', `release ${sequence} of ${service} is not stored here`);
+    }
+    return this.#open(service, () =>
+      store.reopenRelease(service, sequence, store.service(service)?.liveSequence ?? null),
+    );
+  }
+
+  /** Takes the service's lock, opens the deployment and starts it in the background. */
+  async #open(service: string, openDeployment: () => Deployment): Promise<Deployment> {
+    const { locks } = this.#deps;
     const acquired =
-      locks.holder(manifest.service) !== 'deployment' &&
-      (await locks.acquire(manifest.service, 'deployment', RECONCILER_WAIT_MS));
+      locks.holder(service) !== 'deployment' &&
+      (await locks.acquire(service, 'deployment', RECONCILER_WAIT_MS));
     if (!acquired) {
       throw new BerthError(
         'DEPLOY_IN_PROGRESS',
-        `a deployment of ${manifest.service} is already running on this host`,
+        `a deployment of ${service} is already running on this host`,
         {
           hint: 'wait for it to finish (`berth status`), then deploy again',
         },
       );
     }
     try {
-      const previous = store.service(manifest.service)?.liveSequence ?? null;
-      const { service, sequence, version, image, issuedBy } = manifest;
-      const deployment = store.acceptRelease(
-        { service, sequence, version, image, issuedBy, jws, receivedAt: '' },
-        previous,
-      );
+      const deployment = openDeployment();
       this.#launch(deployment.id);
       return deployment;
     } catch (error) {
-      locks.release(manifest.service);
+      locks.release(service);
       throw error;
     }
   }

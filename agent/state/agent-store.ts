@@ -106,6 +106,33 @@ export class AgentStore {
     return this.deployment(id) as Deployment;
   }
 
+  /**
+   * Opens a new deployment of a release already stored here (a local rollback). Unlike
+   * acceptRelease it stores nothing new and leaves the service's highest sequence as it is.
+   */
+  reopenRelease(service: string, sequence: number, previousSequence: number | null): Deployment {
+    const now = this.#timestamp();
+    const id = this.#db.transaction(() => {
+      const result = this.#db
+        .prepare(
+          `INSERT INTO deployments (service, sequence, previous_sequence, state, started_at, updated_at)
+           VALUES (?, ?, ?, 'received', ?, ?)`,
+        )
+        .run(service, sequence, previousSequence, now, now);
+      const deploymentId = Number(result.lastInsertRowid);
+      this.#insertEvent(
+        deploymentId,
+        'received',
+        null,
+        `rolling back locally to release ${sequence} (verified when it was received)`,
+        null,
+        now,
+      );
+      return deploymentId;
+    })();
+    return this.deployment(id) as Deployment;
+  }
+
   release(service: string, sequence: number): StoredRelease | null {
     const row = this.#db
       .prepare<[string, number], ReleaseRow>(

@@ -8,6 +8,9 @@ import { deployCommand } from './deploy.ts';
 import { rollbackCommand } from './rollback.ts';
 import { statusCommand } from './status.ts';
 import { releasesCommand } from './releases.ts';
+import { controllerInitCommand } from './controller-init.ts';
+import { controllerRunCommand } from './controller-run.ts';
+import { controllerLoginTokenCommand } from './controller-token.ts';
 
 export const commands: BerthCommand[] = [
   initCommand,
@@ -19,4 +22,7 @@ export const commands: BerthCommand[] = [
   rollbackCommand,
   statusCommand,
   releasesCommand,
+  controllerInitCommand,
+  controllerRunCommand,
+  controllerLoginTokenCommand,
 ];

@@ -1,6 +1,7 @@
 import { format, resolveConfig } from 'prettier';
 import type { z } from 'zod';
 import { agentConfigSchema } from '../../shared/config/agent-config.ts';
+import { controllerConfigSchema } from '../../shared/config/controller-config.ts';
 import { deployConfigSchema } from '../../shared/config/deploy-config.ts';
 import { releaseManifestSchema } from '../../shared/manifest/schema.ts';
 import { renderErrorReference } from './error-reference.ts';
@@ -44,6 +45,18 @@ const schemaDocs: SchemaDoc[] = [
       '`dataDir`. JSON Schema: [agent-config.schema.json](agent-config.schema.json).',
     ].join('\n'),
     schema: agentConfigSchema,
+  },
+  {
+    name: 'controller-config',
+    title: 'Controller config (`<dataDir>/controller.yml`)',
+    source: 'shared/config/controller-config.ts',
+    intro: [
+      'The config of `berth controller run`, written by `berth controller init`. It is YAML (JSON is',
+      'valid YAML too). Paths must be absolute; the TLS paths left out are derived from `dataDir`.',
+      'Durations are in milliseconds unless the name says otherwise. JSON Schema:',
+      '[controller-config.schema.json](controller-config.schema.json).',
+    ].join('\n'),
+    schema: controllerConfigSchema,
   },
   {
     name: 'release-manifest',

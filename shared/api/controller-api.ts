@@ -20,7 +20,13 @@
  *   POST   /v1/join                 JoinRequest      join token → JoinAnswer
  *   GET    /v1/agents/:name/releases?known=&waitMs=  agent → { releases: string[] } (held ≤ 30 s)
  *   POST   /v1/agents/:name/reports AgentReport      agent → 204
- *   GET    /  /login  POST /login  GET /dashboard.json   the web dashboard (session cookie)
+ *   GET    /  /login  POST /login  POST /logout  GET /dashboard.json   the web dashboard (session cookie)
+ *
+ * Long-polls: `waitMs` defaults to 0 (answer at once) and is capped by the controller's
+ * longPollMaxMs. `known` is base64url JSON `{service: highestSequence}`; the answer holds, per
+ * service, only the newest release targeting the host whose sequence is above it. A progress
+ * poll is held only when `after` is given and no event is newer; any report for the release
+ * (a state change, even without events) ends the hold.
  */
 import type { AgentEvent, AgentRoleStatus } from './agent-api.ts';
 
@@ -68,7 +74,11 @@ export interface ReleaseHistoryEntry {
   publishedBy: string;
   publishedAt: string;
   rollbackOf: number | null;
-  /** Per target host: received | pulling | … | done | failed | rolled_back | refused | pending. */
+  /**
+   * Per target host: received | pulling | … | done | failed | rolled_back | refused | pending, or
+   * superseded: a newer release of the service was published before the host fetched this one,
+   * so it never will (agents fetch only the newest).
+   */
   hosts: Record<string, string>;
   jws: string;
 }
@@ -92,8 +102,9 @@ export interface ReleaseProgress {
 export interface FleetHost {
   name: string;
   state: HostState;
+  /** Active, and holding a poll now or reached the controller within longPollMaxMs + 5 s. */
   online: boolean;
-  /** Reached the controller within staleAfterMs. */
+  /** Active, and reached the controller within staleAfterMs (its `services` are current). */
   fresh: boolean;
   lastSeenAt: string | null;
   services: AgentRoleStatus[];

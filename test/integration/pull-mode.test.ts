@@ -157,8 +157,8 @@ describe('pull mode: one controller, three agents that dial out', () => {
     };
     expect(history.releases.slice(0, 3).map((r) => [r.version, r.hosts['web-3']])).toEqual([
       ['v2', 'live'],
-      ['v3', 'pending'],
-      ['v2', 'pending'],
+      ['v3', 'superseded'],
+      ['v2', 'superseded'],
     ]);
   });
 

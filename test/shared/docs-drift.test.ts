@@ -20,6 +20,8 @@ describe('generated docs', () => {
       'docs/reference/deploy-config.schema.json',
       'docs/reference/agent-config.md',
       'docs/reference/agent-config.schema.json',
+      'docs/reference/controller-config.md',
+      'docs/reference/controller-config.schema.json',
       'docs/reference/release-manifest.md',
       'docs/reference/release-manifest.schema.json',
     ]);

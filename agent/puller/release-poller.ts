@@ -1,0 +1,74 @@
+import type { Logger } from '../../shared/logger.ts';
+import type { ControllerLink } from './controller-link.ts';
+import type { PullClock } from './pull-clock.ts';
+import type { ReleaseIntake } from './release-intake.ts';
+import { RetrySchedule } from './retry-schedule.ts';
+
+/** How long the controller may hold one poll when nothing is new. */
+export const POLL_WAIT_MS = 30_000;
+/** Polls never follow each other faster than this, even if a controller answers at once. */
+export const MIN_POLL_INTERVAL_MS = 1_000;
+
+export interface ReleasePollerDeps {
+  link: Pick<ControllerLink, 'pollReleases'>;
+  intake: Pick<ReleaseIntake, 'offer' | 'known'>;
+  logger: Logger;
+  clock: PullClock;
+  waitMs?: number;
+  minPollIntervalMs?: number;
+}
+
+/**
+ * Long-polls the controller for releases newer than what this host knows and hands them to
+ * the intake, which verifies each as if it had been pushed: a release from the controller is
+ * a nudge, never a bypass. No answer → backoff with full jitter; refused → the longest wait.
+ */
+export class ReleasePoller {
+  readonly #deps: ReleasePollerDeps;
+  readonly #schedule: RetrySchedule;
+  #stop = new AbortController();
+  #loop: Promise<void> | null = null;
+
+  constructor(deps: ReleasePollerDeps) {
+    this.#deps = deps;
+    this.#schedule = new RetrySchedule({
+      what: 'controller release poll',
+      logger: deps.logger,
+      random: deps.clock.random,
+    });
+  }
+
+  start(): void {
+    if (this.#loop) return;
+    this.#stop = new AbortController();
+    this.#loop = this.#run(this.#stop.signal);
+  }
+
+  /** Aborts the held poll and any wait; resolves once the loop has ended. */
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    await this.#loop;
+    this.#loop = null;
+  }
+
+  async #run(signal: AbortSignal): Promise<void> {
+    const { link, intake, clock, logger } = this.#deps;
+    const waitMs = this.#deps.waitMs ?? POLL_WAIT_MS;
+    const minIntervalMs = this.#deps.minPollIntervalMs ?? MIN_POLL_INTERVAL_MS;
+    while (!signal.aborted) {
+      const startedAtMs = clock.now().getTime();
+      try {
+        const releases = await link.pollReleases(intake.known(), waitMs, signal);
+        this.#schedule.succeeded();
+        if (releases.length > 0) await intake.offer(releases, 'controller');
+      } catch (error) {
+        if (signal.aborted) break;
+        await clock.sleep(this.#schedule.failed(error), signal);
+        continue;
+      }
+      const elapsedMs = clock.now().getTime() - startedAtMs;
+      if (elapsedMs < minIntervalMs) await clock.sleep(minIntervalMs - elapsedMs, signal);
+    }
+    logger.debug('release poll stopped');
+  }
+}

@@ -1,0 +1,88 @@
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { BerthError, isBerthError } from '../../shared/errors.ts';
+import { requireAgent } from './auth/require-agent.ts';
+import { requireOperator } from './auth/require-operator.ts';
+import { dashboardRoutes } from './dashboard/dashboard-routes.ts';
+import { agentPollRoutes } from './routes/agent-polls.ts';
+import { agentReportRoutes } from './routes/agent-reports.ts';
+import { fleetRoutes } from './routes/fleet.ts';
+import { hostRoutes } from './routes/hosts.ts';
+import { identityRoutes } from './routes/identity.ts';
+import { joinRoutes } from './routes/join.ts';
+import { progressRoutes } from './routes/progress.ts';
+import { releaseRoutes } from './routes/releases.ts';
+import type { ControllerServerDeps } from './server-deps.ts';
+
+export const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The controller's HTTPS API and dashboard, built but not listening, so tests drive it with
+ * inject(). /v1/identity and /v1/join are open; /v1/agents/:name/… need that host's agent
+ * token; the rest of /v1 an operator token; the dashboard a session cookie.
+ */
+export function buildControllerServer(
+  deps: ControllerServerDeps,
+  options: { https?: { key: string; cert: string } } = {},
+): FastifyInstance {
+  const serverOptions: FastifyServerOptions & { https?: { key: string; cert: string } } = {
+    loggerInstance: deps.logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT_BYTES,
+    ...(options.https ? { https: options.https } : {}),
+  };
+  const app = Fastify(serverOptions) as unknown as FastifyInstance;
+
+  app.setErrorHandler((error, request, reply) => {
+    if (isBerthError(error)) {
+      request.log.info({ code: error.code, route: request.routeOptions.url }, 'request refused');
+      return reply.status(error.status).send(error.toJSON());
+    }
+    const statusCode = (error as { statusCode?: number }).statusCode;
+    if (statusCode && statusCode >= 400 && statusCode < 500) {
+      return reply
+        .status(statusCode)
+        .send(
+          new BerthError(
+            'USAGE',
+            'the request is malformed; check the body and parameters',
+          ).toJSON(),
+        );
+    }
+    request.log.error({ err: error, route: request.routeOptions.url }, 'unexpected error');
+    return reply
+      .status(500)
+      .send(new BerthError('INTERNAL', 'internal error; see the controller log').toJSON());
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .status(404)
+      .send(
+        new BerthError(
+          'NOT_FOUND',
+          `no route ${request.method} ${request.url.split('?')[0]}`,
+        ).toJSON(),
+      ),
+  );
+  // Held polls would keep close() waiting for up to longPollMaxMs: answer them now.
+  app.addHook('preClose', async () => {
+    deps.agentPolls.wakeAll();
+    deps.progressPolls.wakeAll();
+  });
+
+  app.register(identityRoutes(deps));
+  app.register(joinRoutes(deps));
+  app.register(dashboardRoutes(deps));
+  app.register(async (agentScope) => {
+    agentScope.addHook('onRequest', requireAgent(deps));
+    await agentScope.register(agentPollRoutes(deps));
+    await agentScope.register(agentReportRoutes(deps));
+  });
+  app.register(async (operatorScope) => {
+    operatorScope.addHook('onRequest', requireOperator(deps));
+    await operatorScope.register(hostRoutes(deps));
+    await operatorScope.register(releaseRoutes(deps));
+    await operatorScope.register(progressRoutes(deps));
+    await operatorScope.register(fleetRoutes(deps));
+  });
+  return app;
+}
