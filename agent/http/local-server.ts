@@ -1,6 +1,6 @@
 import { chmod, unlink } from 'node:fs/promises';
 import { connect } from 'node:net';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { BerthError, isBerthError } from '../../shared/errors.ts';
 import type { HttpDeps } from './http-deps.ts';
@@ -21,7 +21,7 @@ export function buildLocalServer(deps: HttpDeps): FastifyInstance {
   // As in server.ts: pino's Logger is wider than the FastifyBaseLogger the instance type names.
   const app = Fastify({
     loggerInstance: deps.logger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance;
   app.setErrorHandler((error, request, reply) => {
     if (isBerthError(error)) return reply.status(error.status).send(error.toJSON());

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { BerthError, isBerthError } from '../../shared/errors.ts';
 import type { HttpDeps } from './http-deps.ts';
 import { requireOperator } from './require-operator.ts';
@@ -17,7 +17,7 @@ export function buildServer(
 ): FastifyInstance {
   const serverOptions: FastifyServerOptions & { https?: { key: string; cert: string } } = {
     loggerInstance: deps.logger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 4 * 1024 * 1024,
     ...(options.https ? { https: options.https } : {}),
   };

@@ -35,6 +35,7 @@ export const rollbackCommand: BerthCommand = {
     const fleet = await openFleet(context, {
       configPath: values.config,
       hosts: splitList(values.hosts),
+      followTimeoutMs: followTimeoutMs(values.timeout),
     });
     try {
       const service = fleet.config.service;

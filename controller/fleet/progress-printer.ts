@@ -2,7 +2,13 @@ import type { AgentEvent } from '../../shared/api/agent-api.ts';
 import { colour } from '../../shared/cli/colour.ts';
 import type { CliOutput } from '../../shared/cli/run-cli.ts';
 
-export const TERMINAL_STATES: readonly string[] = ['done', 'failed', 'rolled_back', 'refused', 'superseded'];
+export const TERMINAL_STATES: readonly string[] = [
+  'done',
+  'failed',
+  'rolled_back',
+  'refused',
+  'superseded',
+];
 
 /** Prints deployment events as `[host] step role  message` lines, or JSON lines with --json. */
 export function progressPrinter(hosts: string[], output: CliOutput, options: { json: boolean }) {

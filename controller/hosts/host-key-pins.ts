@@ -9,12 +9,9 @@ import { BerthError } from '../../shared/errors.ts';
  */
 export async function pinHostKeys(cwd: string, keys: Record<string, string>): Promise<void> {
   const path = join(cwd, '.berth', 'host-keys.json');
-  let pinned: Record<string, string> = {};
-  try {
-    pinned = JSON.parse(await readFile(path, 'utf8')) as Record<string, string>;
-  } catch {
-    pinned = {};
-  }
+  const pinned = await readFile(path, 'utf8')
+    .then((text) => JSON.parse(text) as Record<string, string>)
+    .catch(() => ({}) as Record<string, string>);
   for (const [host, key] of Object.entries(keys)) {
     const known = pinned[host];
     if (known && known !== key) {

@@ -24,13 +24,17 @@ export interface PullFleet {
  * Pull mode on one machine: a real controller process and `count` agents that joined it with
  * one-time tokens and dial out to it. Each agent has its own data dir, ports, proxy and network.
  */
-export async function createPullFleet(options: { service: string; hosts: number }): Promise<PullFleet> {
+export async function createPullFleet(options: {
+  service: string;
+  hosts: number;
+}): Promise<PullFleet> {
   const root = await mkdtemp(join(tmpdir(), 'berth-pull-'));
   const app = new TestApp(join(root, 'app'));
   await mkdir(app.dir, { recursive: true });
   const keys = await app.publicKeys();
   const controller = new TestController(join(root, 'controller'), await freePort());
   await controller.init(app, keys);
+  await controller.tune({ longPollMaxMs: 3_000, staleAfterMs: 10_000 });
   await controller.start();
   await app.writeConfig({
     service: options.service,
@@ -47,7 +51,8 @@ export async function createPullFleet(options: { service: string; hosts: number 
     async issueToken(name) {
       const result = await app.berth('hosts', 'add', name);
       const token = /(berth-join-1\.\S+)/.exec(result.stdout)?.[1];
-      if (result.code !== 0 || !token) throw new Error(`hosts add ${name} failed:\n${result.stderr}${result.stdout}`);
+      if (result.code !== 0 || !token)
+        throw new Error(`hosts add ${name} failed:\n${result.stderr}${result.stdout}`);
       return token;
     },
     async join(host, token) {
@@ -70,11 +75,18 @@ export async function createPullFleet(options: { service: string; hosts: number 
     async destroy() {
       for (const host of fleet.hosts) await host.destroy([options.service]);
       await controller.stop('SIGKILL');
-      if (!process.env.BERTH_KEEP_TEST_DIRS && existsSync(root)) await rm(root, { recursive: true, force: true });
+      if (!process.env.BERTH_KEEP_TEST_DIRS && existsSync(root))
+        await rm(root, { recursive: true, force: true });
     },
   };
   for (let i = 1; i <= options.hosts; i++) {
-    const host = new TestHost(`web-${i}`, join(root, `agent-${i}`), await freePort(), await freePort(), `berth-pull-${options.service}-${i}`);
+    const host = new TestHost(
+      `web-${i}`,
+      join(root, `agent-${i}`),
+      await freePort(),
+      await freePort(),
+      `berth-pull-${options.service}-${i}`,
+    );
     const joined = await fleet.join(host, await fleet.issueToken(host.name));
     if (joined.code !== 0) throw new Error(`berth-agent join failed:\n${joined.output}`);
     await host.start();

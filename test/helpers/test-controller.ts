@@ -6,6 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { pinnedAgent } from '../../shared/tls/pinned-agent.ts';
+import {
+  controllerConfigPath,
+  loadControllerConfig,
+  writeControllerConfig,
+} from '../../shared/config/controller-config.ts';
 import type { TestApp } from './test-fleet.ts';
 
 const berthBin = fileURLToPath(new URL('../../bin/berth.js', import.meta.url));
@@ -38,22 +43,34 @@ export class TestController {
     );
     if (result.code !== 0) throw new Error(`berth controller init failed: ${result.stderr}`);
     const fingerprint = /(sha256:[0-9a-f]{64})/.exec(result.stdout)?.[1];
-    if (!fingerprint) throw new Error(`berth controller init printed no fingerprint:\n${result.stdout}`);
+    if (!fingerprint)
+      throw new Error(`berth controller init printed no fingerprint:\n${result.stdout}`);
     this.fingerprint = fingerprint;
+  }
+
+  /** Shorter poll and staleness windows than production, so "offline" shows within seconds. */
+  async tune(settings: { longPollMaxMs: number; staleAfterMs: number }): Promise<void> {
+    const path = controllerConfigPath(this.dataDir);
+    await writeControllerConfig(path, { ...(await loadControllerConfig(path)), ...settings });
   }
 
   async start(): Promise<void> {
     const log = openSync(this.#logPath, 'a');
-    const child = spawn(process.execPath, [berthBin, 'controller', 'run', '--data-dir', this.dataDir], {
-      env: { ...process.env, BERTH_LOG_LEVEL: 'info' },
-      stdio: ['ignore', log, log],
-    });
+    const child = spawn(
+      process.execPath,
+      [berthBin, 'controller', 'run', '--data-dir', this.dataDir],
+      {
+        env: { ...process.env, BERTH_LOG_LEVEL: 'info' },
+        stdio: ['ignore', log, log],
+      },
+    );
     closeSync(log);
     this.process = child;
     const dispatcher = pinnedAgent(this.fingerprint);
     try {
-      for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
-        if (child.exitCode !== null) throw new Error(`controller exited ${child.exitCode}; log:\n${await this.log()}`);
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
+        if (child.exitCode !== null)
+          throw new Error(`controller exited ${child.exitCode}; log:\n${await this.log()}`);
         try {
           const response = await request(`${this.url}/v1/identity`, { dispatcher });
           await response.body.dump();

@@ -29,7 +29,9 @@ describe('a role without a proxy (a job runner with its own cmd)', () => {
   it('starts with its own command and is replaced on the next deploy, old one stopped', async () => {
     const first = await s.app.berth('deploy', '--version', 'v1');
     expect(first.code, first.stderr).toBe(0);
-    expect(first.stdout).toMatch(/\[web-1\] checking\s+jobs\s+withjob-jobs-v1-web-1-\d+ is healthy/);
+    expect(first.stdout).toMatch(
+      /\[web-1\] checking\s+jobs\s+withjob-jobs-v1-web-1-\d+ is healthy/,
+    );
     expect(await containers()).toEqual([
       'jobs v1 "/usr/bin/node /app/…"',
       expect.stringMatching(/^web v1 /),

@@ -140,6 +140,12 @@ describe('pull mode: one controller, three agents that dial out', () => {
     const [, , offline] = fleet.hosts;
     if (!offline) throw new Error('no third host');
     await offline.stop('SIGTERM');
+    await waitFor('the controller to see web-3 offline', async () => {
+      const status = JSON.parse((await fleet.app.berth('status', '--json')).stdout) as {
+        hosts: { host: string; online: boolean }[];
+      };
+      return status.hosts.find((h) => h.host === 'web-3')?.online === false ? true : undefined;
+    });
     for (const version of ['v2', 'v3', 'v2']) {
       const result = await deploy(fleet, version);
       expect(result.code).toBe(1);
@@ -151,11 +157,16 @@ describe('pull mode: one controller, three agents that dial out', () => {
       const answer = await getText(`${offline.proxyUrl}/version`);
       return answer.body === 'v2' ? answer : undefined;
     });
-    const client = await fleet.app.berth('releases', '--json');
-    const history = JSON.parse(client.stdout) as {
-      releases: { version: string; hosts: Record<string, string> }[];
+    const latestThree = async (): Promise<string[][]> => {
+      const history = JSON.parse((await fleet.app.berth('releases', '--json')).stdout) as {
+        releases: { version: string; hosts: Record<string, string> }[];
+      };
+      return history.releases.slice(0, 3).map((r) => [r.version, r.hosts['web-3'] ?? '']);
     };
-    expect(history.releases.slice(0, 3).map((r) => [r.version, r.hosts['web-3']])).toEqual([
+    await waitFor('the controller to hear web-3 is live', async () =>
+      (await latestThree())[0]?.[1] === 'live' ? true : undefined,
+    );
+    expect(await latestThree()).toEqual([
       ['v2', 'live'],
       ['v3', 'superseded'],
       ['v2', 'superseded'],

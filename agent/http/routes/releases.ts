@@ -36,7 +36,7 @@ export function releaseRoutes(deps: HttpDeps) {
         throw new BerthError('USAGE', 'query takes service=NAME and limit=1..500');
       const releases = deps.store
         .releases(query.data.service ?? null, query.data.limit)
-        .map((release) => {
+        .map((release): AgentReleaseRecord => {
           const manifest = decodeStoredManifest(release.jws);
           const outcome =
             deps.store.deploymentsFor(release.service, release.sequence).at(-1) ?? null;
