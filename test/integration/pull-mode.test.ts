@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { request } from 'undici';
 import { createPullFleet, type PullFleet } from '../helpers/pull-fleet.ts';
 import { TestHost } from '../helpers/test-fleet.ts';
+import { runAgentCli } from '../../agent/commands/agent-cli.ts';
 import { demoConfig } from '../helpers/demo-config.ts';
 import { getText } from '../helpers/load.ts';
 import { docker } from '../helpers/docker-cli.ts';
@@ -202,5 +203,23 @@ describe('pull mode: one controller, three agents that dial out', () => {
     expect(second.output).toMatch(/JOIN_TOKEN_USED/);
     const leftovers = await readdir(join(fleet.root, 'agent-9b')).catch(() => []);
     expect(leftovers).toEqual([]);
+  });
+
+  it('rolls back locally with berth-agent rollback while the controller is down', async () => {
+    const host = fleet.hosts[0];
+    if (!host) throw new Error('no host');
+    await fleet.controller.stop('SIGTERM');
+    let output = '';
+    const code = await runAgentCli(['rollback', service, '--data-dir', host.dataDir], {
+      out: (t) => void (output += t),
+      err: (t) => void (output += t),
+    });
+    expect(code, output).toBe(0);
+    expect(output).toMatch(/Rolling pulled back to v2/);
+    expect(await getText(`${host.proxyUrl}/version`)).toEqual({ status: 200, body: 'v2' });
+    for (const other of fleet.hosts.slice(1)) {
+      expect(await getText(`${other.proxyUrl}/version`)).toEqual({ status: 200, body: 'v3' });
+    }
+    await fleet.controller.start();
   });
 });
