@@ -9,6 +9,7 @@ import { rollbackCommand } from './rollback.ts';
 import { statusCommand } from './status.ts';
 import { releasesCommand } from './releases.ts';
 import { controllerInitCommand } from './controller-init.ts';
+import { auditCommand } from './audit.ts';
 import { controllerRunCommand } from './controller-run.ts';
 import { controllerLoginTokenCommand } from './controller-token.ts';
 
@@ -22,6 +23,7 @@ export const commands: BerthCommand[] = [
   rollbackCommand,
   statusCommand,
   releasesCommand,
+  auditCommand,
   controllerInitCommand,
   controllerRunCommand,
   controllerLoginTokenCommand,

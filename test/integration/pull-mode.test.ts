@@ -222,4 +222,25 @@ describe('pull mode: one controller, three agents that dial out', () => {
     }
     await fleet.controller.start();
   });
+
+  it('records who did what in the audit log, and a removed host is refused from then on', async () => {
+    const removed = await fleet.app.berth('hosts', 'remove', 'web-2');
+    expect(removed.code, removed.stderr).toBe(0);
+    const hosts = JSON.parse((await fleet.app.berth('hosts', 'list', '--json')).stdout) as {
+      hosts: { name: string; state: string }[];
+    };
+    expect(hosts.hosts.find((h) => h.name === 'web-2')?.state).toBe('revoked');
+    const web2 = fleet.hosts[1];
+    await waitFor('web-2 to log that its polls are refused', async () =>
+      (await web2?.log())?.includes('HOST_REVOKED') ? true : undefined,
+    );
+    const audit = JSON.parse((await fleet.app.berth('audit', '--json')).stdout) as {
+      entries: { actor: string; action: string; detail: string }[];
+    };
+    const actions = audit.entries.map((e) => `${e.actor} ${e.action}`);
+    expect(actions).toContain('test@berth release.publish');
+    expect(actions).toContain('test@berth host.add');
+    expect(actions).toContain('test@berth host.remove');
+    expect(actions.some((a) => a.endsWith('host.join'))).toBe(true);
+  });
 });
