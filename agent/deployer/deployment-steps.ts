@@ -6,6 +6,7 @@ import type { DeploymentStep } from '../state/deployment.ts';
 import type { DeployerDeps } from './deployer-deps.ts';
 import { routeRequestFor, targetAddress, type HostRole } from './host-plan.ts';
 import { openHostSecrets } from './host-secrets.ts';
+import { registryCredentialsFrom } from '../../shared/secrets/registry-credentials.ts';
 import { pullImage } from './pull-image.ts';
 import { waitUntilReady } from './readiness.ts';
 import { decodeStoredManifest } from './stored-manifest.ts';
@@ -34,7 +35,8 @@ export async function pull(
   manifest: ReleaseManifest,
 ): Promise<void> {
   enterStep(deps, id, 'pulling', `pulling ${manifest.image}`);
-  await pullImage(deps, id, manifest.image);
+  const credentials = registryCredentialsFrom(await openHostSecrets(deps, manifest));
+  await pullImage(deps, id, manifest.image, credentials);
 }
 
 /** Creates and starts one container per role; names are per release, so a resumed run finds its own. */

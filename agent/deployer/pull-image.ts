@@ -10,6 +10,7 @@ export async function pullImage(
   deps: DeployerDeps,
   deploymentId: number,
   image: string,
+  credentials: { username: string; password: string } | null = null,
 ): Promise<void> {
   const { engine, store } = deps;
   if (await engine.hasImage(image)) {
@@ -31,7 +32,9 @@ export async function pullImage(
       PULL_TIMEOUT_MS,
     );
   });
+  const auth = credentials ? { ...credentials, serveraddress: registryOf(image) } : undefined;
   const pulling = engine.pullImage(image, {
+    auth,
     onProgress: (progress) => {
       if (progress.layer && progress.totalBytes) {
         layers.set(progress.layer, {
@@ -68,4 +71,14 @@ export async function pullImage(
 
 function formatMegabytes(bytes: number): string {
   return `${(bytes / 1_000_000).toFixed(1)} MB`;
+}
+
+/** The registry part of a pinned image reference, as Docker reads it (docker.io when absent). */
+export function registryOf(image: string): string {
+  const [first, ...rest] = image.split('/');
+  return rest.length &&
+    first &&
+    (first.includes('.') || first.includes(':') || first === 'localhost')
+    ? first
+    : 'docker.io';
 }

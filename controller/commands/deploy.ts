@@ -7,6 +7,7 @@ import { buildReleaseManifest, secretNamesOf } from '../../shared/config/release
 import { DEFAULT_SECRETS_FILE, loadSecrets } from '../../shared/config/secrets-file.ts';
 import type { DeployConfig } from '../../shared/config/deploy-config.ts';
 import { sealSecretsPerHost } from '../../shared/secrets/seal-per-host.ts';
+import { registrySecrets } from '../../shared/secrets/registry-credentials.ts';
 import type { BerthCommand } from '../cli-context.ts';
 import { loadPrivateKey } from '../keys/key-store.ts';
 import { parseImageReference, pinnedImage } from '../registry/image-reference.ts';
@@ -68,10 +69,12 @@ export const deployCommand: BerthCommand = {
         issuedAt: new Date(),
         issuedBy: fleet.operator,
       });
+      // Registry credentials go sealed to every host, so agents can pull from a private registry.
+      const everyHost = registrySecrets(credentials);
       const needKeys = [
         ...new Set(
           Object.values(manifest.roles)
-            .filter((r) => r.secretEnv.length)
+            .filter((r) => r.secretEnv.length || credentials)
             .flatMap((r) => r.hosts),
         ),
       ];
@@ -79,6 +82,7 @@ export const deployCommand: BerthCommand = {
         manifest.roles,
         secrets,
         needKeys.length ? await fleet.encryptionKeys(needKeys) : {},
+        everyHost,
       );
       const signingKey = await loadPrivateKey(context.env, 'release');
       await publishRelease({ ...manifest, secrets: sealed }, signingKey, fleet, context.output, {

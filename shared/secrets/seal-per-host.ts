@@ -12,19 +12,21 @@ export function secretNamesForHost(roles: ReleaseManifest['roles'], hostName: st
 }
 
 /**
- * The manifest's `secrets`: for each target host, only the values its roles use, sealed to its
- * encryption key. Hosts whose roles use no secrets get no entry.
+ * The manifest's `secrets`: for each target host, only the values its roles use (plus
+ * `everyHost`, e.g. registry credentials), sealed to its encryption key. Hosts that need
+ * nothing get no entry.
  */
 export async function sealSecretsPerHost(
   roles: ReleaseManifest['roles'],
   values: Readonly<Record<string, string>>,
   hostKeys: Readonly<Record<string, PublicJwk | PublicKey>>,
+  everyHost: Readonly<Record<string, string>> = {},
 ): Promise<Record<string, string>> {
   const hosts = [...new Set(Object.values(roles).flatMap((role) => role.hosts))];
   const sealed: Record<string, string> = {};
   for (const host of hosts) {
     const names = secretNamesForHost(roles, host);
-    if (names.length === 0) continue;
+    if (names.length === 0 && Object.keys(everyHost).length === 0) continue;
     const key = hostKeys[host];
     if (!key) throw new BerthError('HOST_UNKNOWN', `no encryption key is known for host "${host}"`);
     const missing = names.filter((name) => values[name] === undefined);
@@ -32,7 +34,7 @@ export async function sealSecretsPerHost(
       throw new BerthError('CONFIG_INVALID', `secret values missing for: ${missing.join(', ')}`);
     }
     sealed[host] = await sealSecrets(
-      Object.fromEntries(names.map((name) => [name, values[name] ?? ''])),
+      { ...everyHost, ...Object.fromEntries(names.map((name) => [name, values[name] ?? ''])) },
       key,
     );
   }

@@ -22,13 +22,13 @@ const stopTimeoutMs = 5_000;
 const pollIntervalMs = 100;
 
 /** Starts Debian's docker-registry with storage in a fresh temp dir; stop() removes both. */
-export async function startRegistry(): Promise<Registry> {
+export async function startRegistry(options: { htpasswd?: string } = {}): Promise<Registry> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-registry-'));
   const logPath = join(dir, 'registry.log');
   for (let attempt = 1; ; attempt += 1) {
     // The free port can be taken before the registry binds it; a new port is the cure.
     const address = `127.0.0.1:${await freeLoopbackPort()}`;
-    const child = await spawnRegistry(dir, address, logPath);
+    const child = await spawnRegistry(dir, address, logPath, options.htpasswd);
     if (await waitUntilServing(child, address)) {
       return { address, stop: () => stopRegistry(child, dir) };
     }
@@ -43,9 +43,18 @@ export async function startRegistry(): Promise<Registry> {
   }
 }
 
-async function spawnRegistry(dir: string, address: string, logPath: string): Promise<ChildProcess> {
+async function spawnRegistry(
+  dir: string,
+  address: string,
+  logPath: string,
+  htpasswd: string | undefined,
+): Promise<ChildProcess> {
   const configPath = join(dir, 'config.yml');
+  if (htpasswd) await writeFile(join(dir, 'htpasswd'), `${htpasswd}\n`);
   const config = {
+    ...(htpasswd
+      ? { auth: { htpasswd: { realm: 'berth-test', path: join(dir, 'htpasswd') } } }
+      : {}),
     version: 0.1,
     log: { level: 'warn', accesslog: { disabled: true } },
     storage: { filesystem: { rootdirectory: join(dir, 'data') }, delete: { enabled: true } },
@@ -63,7 +72,8 @@ async function waitUntilServing(child: ChildProcess, address: string): Promise<b
   const deadline = Date.now() + readyTimeoutMs;
   while (Date.now() < deadline && child.exitCode === null && child.signalCode === null) {
     const response = await fetch(`http://${address}/v2/`).catch(() => null);
-    if (response?.ok) return true;
+    // 401 is a registry that wants credentials: up all the same.
+    if (response?.ok || response?.status === 401) return true;
     await sleep(pollIntervalMs);
   }
   return false;
