@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { runMigrations } from '../../shared/sqlite/migrate.ts';
 
 /** Each entry moves the schema one `user_version` forward; never edit a shipped entry. */
 const migrations: string[] = [
@@ -49,13 +50,5 @@ const migrations: string[] = [
 ];
 
 export function migrate(db: Database): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  for (let version = current; version < migrations.length; version++) {
-    const sql = migrations[version];
-    if (sql === undefined) break;
-    db.transaction(() => {
-      db.exec(sql);
-      db.pragma(`user_version = ${version + 1}`);
-    })();
-  }
+  runMigrations(db, migrations);
 }

@@ -1,13 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, isAbsolute, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { z } from 'zod';
-import { BerthError } from '../errors.ts';
-import { SIGNING_CURVE } from '../keys/jwk.ts';
-import { decodePublicKeyText, formatPublicKey } from '../keys/public-key-text.ts';
 import { hostNamePattern, serviceNamePattern } from '../manifest/schema.ts';
+import { absolutePath, derivedPath, trustedKey } from './config-fields.ts';
 import { loadConfigFile, validateConfig } from './config-file.ts';
 import { configSection, integer, matching } from './config-section.ts';
 import type { DeepReadonly } from './deep-freeze.ts';
@@ -33,25 +31,8 @@ export function agentConfigPath(dataDir: string): string {
   return join(dataDir, AGENT_CONFIG_FILE_NAME);
 }
 
-const absolutePath = z.string().refine(isAbsolute, { error: 'expected an absolute path' });
 const port = integer().min(0).max(65535);
 const listenHost = z.string().min(1);
-const derivedPath = (description: string, path: string) =>
-  absolutePath.optional().meta({ description, derivedDefault: path });
-
-const trustedKey = z
-  .string()
-  .superRefine((text, ctx) => {
-    try {
-      decodePublicKeyText(text, SIGNING_CURVE);
-    } catch (error) {
-      ctx.addIssue({
-        code: 'custom',
-        message: error instanceof BerthError ? error.message : 'invalid key',
-      });
-    }
-  })
-  .transform((text) => formatPublicKey(decodePublicKeyText(text, SIGNING_CURVE)));
 
 const agentConfigFields = configSection({
   name: matching(hostNamePattern, 'an agent name (letters, digits, ".", "_" or "-")').describe(
