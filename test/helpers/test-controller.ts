@@ -1,11 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { request } from 'undici';
-import { pinnedAgent } from '../../shared/tls/pinned-agent.ts';
+import { startServiceProcess, stopServiceProcess } from './service-process.ts';
 import {
   controllerConfigPath,
   loadControllerConfig,
@@ -55,43 +52,17 @@ export class TestController {
   }
 
   async start(): Promise<void> {
-    const log = openSync(this.#logPath, 'a');
-    const child = spawn(
-      process.execPath,
-      [berthBin, 'controller', 'run', '--data-dir', this.dataDir],
-      {
-        env: { ...process.env, BERTH_LOG_LEVEL: 'info' },
-        stdio: ['ignore', log, log],
-      },
-    );
-    closeSync(log);
-    this.process = child;
-    const dispatcher = pinnedAgent(this.fingerprint);
-    try {
-      for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
-        if (child.exitCode !== null)
-          throw new Error(`controller exited ${child.exitCode}; log:\n${await this.log()}`);
-        try {
-          const response = await request(`${this.url}/v1/identity`, { dispatcher });
-          await response.body.dump();
-          if (response.statusCode === 200) return;
-        } catch {
-          // not listening yet
-        }
-        await sleep(100);
-      }
-      throw new Error(`controller did not answer within 30 s; log:\n${await this.log()}`);
-    } finally {
-      await dispatcher.close();
-    }
+    this.process = await startServiceProcess({
+      what: 'controller',
+      args: [berthBin, 'controller', 'run', '--data-dir', this.dataDir],
+      logPath: this.#logPath,
+      readyUrl: `${this.url}/v1/identity`,
+      fingerprint: this.fingerprint,
+    });
   }
 
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    const child = this.process;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill(signal);
-    await exited;
+    await stopServiceProcess(this.process, signal);
     this.process = null;
   }
 

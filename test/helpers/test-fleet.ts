@@ -1,17 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync, existsSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request } from 'undici';
 import { stringify } from 'yaml';
 import { runBerth } from '../../controller/berth-cli.ts';
 import { runAgentCli } from '../../agent/commands/agent-cli.ts';
-import { pinnedAgent } from '../../shared/tls/pinned-agent.ts';
 import { ProxyClient } from '../../agent/proxy/proxy-client.ts';
+import { startServiceProcess, stopServiceProcess } from './service-process.ts';
 import { docker, dockerQuietly } from './docker-cli.ts';
 
 const agentBin = fileURLToPath(new URL('../../bin/berth-agent.js', import.meta.url));
@@ -74,40 +73,19 @@ export class TestHost {
 
   /** Starts `berth-agent run` and waits until its API answers. */
   async start(env: Record<string, string> = {}): Promise<void> {
-    const log = openSync(this.#logPath, 'a');
-    const child = spawn(process.execPath, [agentBin, 'run', '--data-dir', this.dataDir], {
-      env: { ...process.env, ...env, BERTH_LOG_LEVEL: 'info' },
-      stdio: ['ignore', log, log],
+    this.process = await startServiceProcess({
+      what: `agent ${this.name}`,
+      args: [agentBin, 'run', '--data-dir', this.dataDir],
+      env,
+      logPath: this.#logPath,
+      readyUrl: `${this.url}/v1/health`,
+      fingerprint: this.fingerprint,
     });
-    closeSync(log);
-    this.process = child;
-    const dispatcher = pinnedAgent(this.fingerprint);
-    try {
-      for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
-        if (child.exitCode !== null)
-          throw new Error(`agent ${this.name} exited ${child.exitCode}; log:\n${await this.log()}`);
-        try {
-          const response = await request(`${this.url}/v1/health`, { dispatcher });
-          await response.body.dump();
-          if (response.statusCode === 200) return;
-        } catch {
-          // not listening yet
-        }
-        await sleep(100);
-      }
-      throw new Error(`agent ${this.name} did not answer within 30 s; log:\n${await this.log()}`);
-    } finally {
-      await dispatcher.close();
-    }
   }
 
   /** Sends a signal and waits for the agent process to exit. */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    const child = this.process;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill(signal);
-    await exited;
+    await stopServiceProcess(this.process, signal);
     this.process = null;
   }
 
