@@ -10,6 +10,7 @@ import { isTerminal, type DeploymentEvent } from '../state/deployment.ts';
 import type { ControllerLink } from './controller-link.ts';
 import type { PullClock } from './pull-clock.ts';
 import type { ReportCursor } from './report-cursor.ts';
+import { BackgroundLoop } from './background-loop.ts';
 import { RetrySchedule } from './retry-schedule.ts';
 
 export const ACTIVE_INTERVAL_MS = 500;
@@ -56,9 +57,8 @@ export class ProgressReporter {
   #lastSentAtMs: number | null = null;
   #lastServices: AgentRoleStatus[] = [];
   #isActive = false;
-  #stop = new AbortController();
   #wake = new AbortController();
-  #loop: Promise<void> | null = null;
+  readonly #loop = new BackgroundLoop((signal) => this.#run(signal));
 
   constructor(deps: ProgressReporterDeps) {
     this.#deps = deps;
@@ -70,15 +70,11 @@ export class ProgressReporter {
   }
 
   start(): void {
-    if (this.#loop) return;
-    this.#stop = new AbortController();
-    this.#loop = this.#run(this.#stop.signal);
+    this.#loop.start();
   }
 
   async stop(): Promise<void> {
-    this.#stop.abort();
-    await this.#loop;
-    this.#loop = null;
+    await this.#loop.stop();
   }
 
   addRefusal(refusal: ReleaseRefusal): void {
@@ -111,7 +107,7 @@ export class ProgressReporter {
       progress: progress.reports,
       refusals,
     };
-    await link.sendReport(report, this.#stop.signal);
+    await link.sendReport(report, this.#loop.signal);
     this.#lastSentAtMs = nowMs;
     this.#refusals.splice(0, refusals.length);
     await cursor.record(progress.sent, progress.complete);

@@ -2,6 +2,7 @@ import type { Logger } from '../../shared/logger.ts';
 import type { ControllerLink } from './controller-link.ts';
 import type { PullClock } from './pull-clock.ts';
 import type { ReleaseIntake } from './release-intake.ts';
+import { BackgroundLoop } from './background-loop.ts';
 import { RetrySchedule } from './retry-schedule.ts';
 
 /** How long the controller may hold one poll when nothing is new. */
@@ -26,8 +27,7 @@ export interface ReleasePollerDeps {
 export class ReleasePoller {
   readonly #deps: ReleasePollerDeps;
   readonly #schedule: RetrySchedule;
-  #stop = new AbortController();
-  #loop: Promise<void> | null = null;
+  readonly #loop = new BackgroundLoop((signal) => this.#run(signal));
 
   constructor(deps: ReleasePollerDeps) {
     this.#deps = deps;
@@ -39,16 +39,12 @@ export class ReleasePoller {
   }
 
   start(): void {
-    if (this.#loop) return;
-    this.#stop = new AbortController();
-    this.#loop = this.#run(this.#stop.signal);
+    this.#loop.start();
   }
 
   /** Aborts the held poll and any wait; resolves once the loop has ended. */
   async stop(): Promise<void> {
-    this.#stop.abort();
-    await this.#loop;
-    this.#loop = null;
+    await this.#loop.stop();
   }
 
   async #run(signal: AbortSignal): Promise<void> {

@@ -4,6 +4,7 @@ import type { Logger } from '../../shared/logger.ts';
 import { ControllerCallError } from './controller-call.ts';
 import type { PullClock } from './pull-clock.ts';
 import type { ReleaseIntake } from './release-intake.ts';
+import { BackgroundLoop } from './background-loop.ts';
 import { RetrySchedule } from './retry-schedule.ts';
 
 const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
@@ -30,8 +31,7 @@ export class StaticReleaseSource {
   #etag: string | null = null;
   /** The releases of the last document, offered already. */
   #offered = new Set<string>();
-  #stop = new AbortController();
-  #loop: Promise<void> | null = null;
+  readonly #loop = new BackgroundLoop((signal) => this.#run(signal));
 
   constructor(deps: StaticReleaseSourceDeps) {
     this.#deps = deps;
@@ -43,15 +43,11 @@ export class StaticReleaseSource {
   }
 
   start(): void {
-    if (this.#loop) return;
-    this.#stop = new AbortController();
-    this.#loop = this.#run(this.#stop.signal);
+    this.#loop.start();
   }
 
   async stop(): Promise<void> {
-    this.#stop.abort();
-    await this.#loop;
-    this.#loop = null;
+    await this.#loop.stop();
   }
 
   /** One conditional GET; offers releases not seen in the previous document. */
