@@ -5,6 +5,9 @@ const dockerTestFiles = [
   'test/integration/**/*.test.ts',
   'test/contract/**/*.test.ts',
   'test/agent/docker/dockerode-engine.test.ts',
+  // They share one agent bundle build and a real controller; the first also deploys.
+  'test/install/server-install.test.ts',
+  'test/install/install-failures.test.ts',
 ];
 const shouldSkipDocker = process.env.BERTH_SKIP_DOCKER === '1';
 

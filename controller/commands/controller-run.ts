@@ -55,6 +55,7 @@ export const controllerRunCommand: BerthCommand = {
           key: await readFile(config.tls.keyPath, 'utf8'),
           cert: await readFile(config.tls.certPath, 'utf8'),
         },
+        install: { bundlesDir: join(config.dataDir, 'bundles') },
       },
     );
     const stopped = untilStopSignal();

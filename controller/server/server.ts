@@ -8,6 +8,7 @@ import { agentReportRoutes } from './routes/agent-reports.ts';
 import { fleetRoutes } from './routes/fleet.ts';
 import { hostRoutes } from './routes/hosts.ts';
 import { identityRoutes } from './routes/identity.ts';
+import { installRoutes } from './routes/install-routes.ts';
 import { joinRoutes } from './routes/join.ts';
 import { progressRoutes } from './routes/progress.ts';
 import { releaseRoutes } from './routes/releases.ts';
@@ -22,7 +23,7 @@ export const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
  */
 export function buildControllerServer(
   deps: ControllerServerDeps,
-  options: { https?: { key: string; cert: string } } = {},
+  options: { https?: { key: string; cert: string }; install?: { bundlesDir: string } } = {},
 ): FastifyInstance {
   const serverOptions: FastifyServerOptions & { https?: { key: string; cert: string } } = {
     loggerInstance: deps.logger,
@@ -71,6 +72,8 @@ export function buildControllerServer(
 
   app.register(identityRoutes(deps));
   app.register(joinRoutes(deps));
+  if (options.install)
+    app.register(installRoutes({ ...options.install, certPem: options.https?.cert }));
   app.register(dashboardRoutes(deps));
   app.register(async (agentScope) => {
     agentScope.addHook('onRequest', requireAgent(deps));
