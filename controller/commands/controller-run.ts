@@ -1,3 +1,4 @@
+import { publicKeyPinOfPem } from '../../shared/tls/self-signed-certificate.ts';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseOptions } from '../../shared/cli/parse-options.ts';
@@ -38,11 +39,12 @@ export const controllerRunCommand: BerthCommand = {
     );
     const config = await loadControllerConfig(controllerConfigPath(values['data-dir']));
     const logger = createLogger({ name: `berth-controller ${config.name}` });
+    const certPem = await readFile(config.tls.certPath, 'utf8');
     const store = new ControllerStore(join(config.dataDir, 'controller.sqlite'));
     const now = (): Date => new Date();
     const app = buildControllerServer(
       {
-        settings: settingsFromConfig(config),
+        settings: { ...settingsFromConfig(config), publicKeyPin: publicKeyPinOfPem(certPem) },
         store,
         agentPolls: new PollHub(),
         progressPolls: new PollHub(),
@@ -51,10 +53,7 @@ export const controllerRunCommand: BerthCommand = {
         now,
       },
       {
-        https: {
-          key: await readFile(config.tls.keyPath, 'utf8'),
-          cert: await readFile(config.tls.certPath, 'utf8'),
-        },
+        https: { key: await readFile(config.tls.keyPath, 'utf8'), cert: certPem },
         install: { bundlesDir: join(config.dataDir, 'bundles') },
       },
     );

@@ -112,6 +112,12 @@ async function issueJoinToken(
       [
         `Registered ${name} with the controller; the token expires ${issued.expiresAt} and works once.`,
         'On the server, as root:',
+        ...(identity.publicKeyPin
+          ? [
+              `  curl -fsSLk --pinnedpubkey '${identity.publicKeyPin}' ${controller.url}/install.sh | sh -s -- --token ${token}`,
+              'or, where the agent is installed already:',
+            ]
+          : []),
         `  berth-agent join ${token}`,
         '',
       ].join('\n'),

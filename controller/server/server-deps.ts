@@ -14,6 +14,8 @@ export interface ControllerSettings {
   staleAfterMs: number;
   longPollMaxMs: number;
   joinTokenTtlSeconds: number;
+  /** curl pin of the API certificate's key, when the server knows its certificate. */
+  publicKeyPin?: string;
 }
 
 export function settingsFromConfig(config: ControllerConfig): ControllerSettings {

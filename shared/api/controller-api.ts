@@ -35,6 +35,8 @@ export interface ControllerIdentity {
   fleet: string;
   /** Printable release keys the controller accepts uploads from (and hands to joining agents). */
   releaseKeys: string[];
+  /** curl `--pinnedpubkey` value of the controller's TLS key, for the install one-liner; null when unknown. */
+  publicKeyPin: string | null;
 }
 
 export interface HostTokenIssued {

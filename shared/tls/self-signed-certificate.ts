@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createHash, webcrypto } from 'node:crypto';
+import { createHash, createPublicKey, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
@@ -62,4 +62,10 @@ export function fingerprintOfDer(der: Buffer): string {
 
 export function fingerprintOfPem(certPem: string): string {
   return fingerprintOfDer(Buffer.from(new x509.X509Certificate(certPem).rawData));
+}
+
+/** curl's `--pinnedpubkey` form of the certificate's key: `sha256//` + base64 of the SPKI hash. */
+export function publicKeyPinOfPem(certPem: string): string {
+  const spki = createPublicKey(certPem).export({ type: 'spki', format: 'der' });
+  return `sha256//${createHash('sha256').update(spki).digest('base64')}`;
 }

@@ -10,6 +10,7 @@ export function identityRoutes(deps: ControllerServerDeps) {
       name: deps.settings.name,
       fleet: deps.settings.fleet,
       releaseKeys: deps.settings.releaseKeys.map(formatPublicKey),
+      publicKeyPin: deps.settings.publicKeyPin ?? null,
     }));
   };
 }

@@ -9,7 +9,10 @@ import { verifyOperatorToken } from '../../../shared/auth/operator-token.ts';
 import { loadControllerConfig } from '../../../shared/config/controller-config.ts';
 import { formatPublicKey, generateSigningKey } from '../../../shared/keys/index.ts';
 import { pinnedAgent } from '../../../shared/tls/pinned-agent.ts';
-import { fingerprintOfPem } from '../../../shared/tls/self-signed-certificate.ts';
+import {
+  publicKeyPinOfPem,
+  fingerprintOfPem,
+} from '../../../shared/tls/self-signed-certificate.ts';
 import { controllerInitCommand } from '../../../controller/commands/controller-init.ts';
 import { controllerLoginTokenCommand } from '../../../controller/commands/controller-token.ts';
 import type { BerthCommand } from '../../../controller/cli-context.ts';
@@ -140,6 +143,7 @@ describe('berth controller run', () => {
         name: 'controller',
         fleet: 'default',
         releaseKeys: config.trust.releaseKeys,
+        publicKeyPin: publicKeyPinOfPem(await readFile(config.tls.certPath, 'utf8')),
       });
     } finally {
       await dispatcher.close();

@@ -56,6 +56,7 @@ describe('the controller over real TLS', () => {
       name: 'controller',
       fleet: 'production',
       releaseKeys: [formatPublicKey(harness.release.publicJwk)],
+      publicKeyPin: null,
     });
   });
 
