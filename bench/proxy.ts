@@ -1,15 +1,18 @@
 /**
  * Proxy throughput and latency: the same upstream reached (a) directly, (b) through Berth's
- * proxy, (c) through nginx. Loopback only; every process it starts is stopped at the end.
+ * proxy, (c) through nginx, then (d) Berth and (e) nginx terminating TLS with the same
+ * self-signed ECDSA P-256 certificate (wrk: HTTP/1.1, keep-alive, so handshakes are few).
+ * Loopback only; every process it starts is stopped at the end.
  *
  *   npx tsx bench/proxy.ts [--duration 10] [--connections 50]
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ProxyClient } from '../agent/proxy/proxy-client.ts';
+import { createSelfSignedCertificate } from '../shared/tls/self-signed-certificate.ts';
 import { startChild } from './lib/child-process.ts';
 import { startNginx } from './lib/nginx.ts';
 import { freePort } from './lib/ports.ts';
@@ -66,7 +69,11 @@ async function main(): Promise<void> {
     const upstreamPort = Number(upstream.ready.port);
 
     const socketPath = join(dir, 'proxy.sock');
-    const proxyArgs = ['--http-port', '0', '--http-host', '127.0.0.1', '--socket', socketPath];
+    const proxyHttpsPort = await freePort();
+    const proxyArgs = [
+      ...['--http-port', '0', '--http-host', '127.0.0.1', '--socket', socketPath],
+      ...['--https-port', String(proxyHttpsPort)],
+    ];
     const proxy = await startChild(
       process.execPath,
       [...tsx, libPath('proxy-main.ts'), ...proxyArgs, '--state', join(dir, 'state.json')],
@@ -76,7 +83,21 @@ async function main(): Promise<void> {
     await routeEverythingTo(socketPath, `127.0.0.1:${upstreamPort}`);
     const proxyPort = Number((proxy.ready.httpAddress as { port: number }).port);
 
-    const nginx = await startNginx(join(dir, 'nginx'), await freePort(), upstreamPort);
+    // wrk sends the URL's host as SNI and Host: the certificate names 127.0.0.1 as a DNS name.
+    const certificate = await createSelfSignedCertificate({
+      commonName: '127.0.0.1',
+      dnsNames: ['127.0.0.1'],
+      ipAddresses: ['127.0.0.1'],
+    });
+    const certificatePath = join(dir, 'cert.pem');
+    const privateKeyPath = join(dir, 'key.pem');
+    await writeFile(certificatePath, certificate.certPem);
+    await writeFile(privateKeyPath, certificate.keyPem, { mode: 0o600 });
+    const nginx = await startNginx(join(dir, 'nginx'), await freePort(), upstreamPort, {
+      port: await freePort(),
+      certificatePath,
+      privateKeyPath,
+    });
     started.push(nginx);
 
     const targets: Target[] = [
@@ -94,7 +115,22 @@ async function main(): Promise<void> {
     ];
     const measurements: Measurement[] = [];
     for (const target of targets) measurements.push(await measure(target));
-    printTable(measurements);
+    printTable(measurements, 'through nginx');
+
+    // Routed only now, so the plain-HTTP runs above see no TLS route at all.
+    await routeTlsTo(socketPath, `127.0.0.1:${upstreamPort}`, certificate);
+    const tlsTargets: Target[] = [
+      {
+        name: 'Berth, TLS',
+        url: `https://127.0.0.1:${proxyHttpsPort}/`,
+        pid: proxy.child.pid ?? 0,
+      },
+      { name: 'nginx, TLS', url: `https://127.0.0.1:${nginx.tlsPort ?? 0}/`, pid: nginx.pid },
+    ];
+    const tlsMeasurements: Measurement[] = [];
+    for (const target of tlsTargets) tlsMeasurements.push(await measure(target));
+    printTable(tlsMeasurements, 'nginx, TLS');
+    console.log('\ncpu µs/req: CPU time of the serving process (with nginx, master and workers).');
   } finally {
     for (const child of started.reverse()) await child.stop();
     await rm(dir, { recursive: true, force: true });
@@ -117,6 +153,33 @@ async function routeEverythingTo(socketPath: string, target: string): Promise<vo
   }
 }
 
+async function routeTlsTo(
+  socketPath: string,
+  target: string,
+  certificate: { certPem: string; keyPem: string },
+): Promise<void> {
+  const client = new ProxyClient(socketPath);
+  try {
+    await client.switchService('bench-tls', {
+      hosts: ['127.0.0.1'],
+      pathPrefix: '/',
+      stripPathPrefix: true,
+      target,
+      healthCheckPath: '/',
+      responseTimeoutMs: 30_000,
+      tls: {
+        mode: 'custom',
+        certificatePem: certificate.certPem,
+        privateKeyPem: certificate.keyPem,
+        redirectHttp: false,
+        hstsMaxAgeSeconds: 0,
+      },
+    });
+  } finally {
+    await client.close();
+  }
+}
+
 async function measure(target: Target): Promise<Measurement> {
   await runWrk(target.url, { ...load, durationSeconds: 2 });
   const cpuBeforeMs = await processTreeCpuMs(target.pid);
@@ -126,8 +189,8 @@ async function measure(target: Target): Promise<Measurement> {
   return { target, result, cpuMicrosPerRequest: (cpuMs * 1000) / requests };
 }
 
-function printTable(measurements: Measurement[]): void {
-  const nginx = measurements.find(({ target }) => target.name === 'through nginx');
+function printTable(measurements: Measurement[], baselineName: string): void {
+  const nginx = measurements.find(({ target }) => target.name === baselineName);
   const nginxRate = nginx?.result.requestsPerSecond ?? Number.NaN;
   const header = ['target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'cpu µs/req', 'vs nginx'];
   const rows = measurements.map(({ target, result, cpuMicrosPerRequest }) => [
@@ -151,7 +214,6 @@ function printTable(measurements: Measurement[]): void {
   console.log();
   console.log(format(header));
   for (const row of rows) console.log(format(row));
-  console.log('\ncpu µs/req: CPU time of the serving process (with nginx, master and workers).');
 }
 
 await main();

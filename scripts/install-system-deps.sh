@@ -3,7 +3,7 @@
 # and starts dockerd when no engine answers (there is no systemd on CI machines).
 set -euo pipefail
 
-packages=(docker.io docker-registry busybox-static iptables iproute2 nginx-light wrk systemd shellcheck openssl curl)
+packages=(docker.io docker-registry busybox-static iptables iproute2 nginx-light wrk systemd shellcheck openssl curl pebble)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

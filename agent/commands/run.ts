@@ -97,6 +97,7 @@ export const runCommand: AgentCommand = {
         encryptionPublicKey: formatPublicKey(encryptionKey.publicJwk),
       },
       deployer,
+      proxyControls: proxy,
       verifyRelease: verifyIncoming,
       verifyOperator: (token: string | undefined) =>
         verifyOperatorToken(token, {

@@ -1,5 +1,7 @@
 import type { ReleaseManifest, Role, RoleProxy } from '../../shared/manifest/schema.ts';
+import type { RoleTls } from '../../shared/manifest/schema.ts';
 import type { SwitchServiceRequest } from '../proxy/admin-protocol.ts';
+import type { ServiceTls } from '../proxy/admin-protocol.ts';
 
 export interface HostRole {
   name: string;
@@ -28,8 +30,15 @@ export function targetAddress(ipAddress: string, appPort: number): string {
   return `${ipAddress}:${appPort}`;
 }
 
-/** The proxy's route for a role, pointing at `target`. */
-export function routeRequestFor(settings: RoleProxy, target: string): SwitchServiceRequest {
+/**
+ * The proxy's route for a role, pointing at `target`. `secrets` are the host's opened
+ * secrets: a custom certificate's PEMs are taken from them.
+ */
+export function routeRequestFor(
+  settings: RoleProxy,
+  target: string,
+  secrets: Readonly<Record<string, string>> = {},
+): SwitchServiceRequest {
   return {
     hosts: settings.hosts,
     pathPrefix: settings.pathPrefix,
@@ -37,5 +46,17 @@ export function routeRequestFor(settings: RoleProxy, target: string): SwitchServ
     target,
     healthCheckPath: settings.healthCheck.path,
     responseTimeoutMs: settings.responseTimeoutMs,
+    ...(settings.tls === undefined ? {} : { tls: routeTlsFor(settings.tls, secrets) }),
+  };
+}
+
+function routeTlsFor(tls: RoleTls, secrets: Readonly<Record<string, string>>): ServiceTls {
+  const settings = { redirectHttp: tls.redirectHttp, hstsMaxAgeSeconds: tls.hstsMaxAgeSeconds };
+  if (tls.mode === 'acme') return { mode: 'acme', ...settings };
+  return {
+    mode: 'custom',
+    ...settings,
+    certificatePem: secrets[tls.certificatePemSecret ?? ''],
+    privateKeyPem: secrets[tls.privateKeyPemSecret ?? ''],
   };
 }

@@ -6,6 +6,7 @@ import { healthRoutes } from './routes/health.ts';
 import { releaseRoutes } from './routes/releases.ts';
 import { statusRoutes } from './routes/status.ts';
 import { deploymentRoutes } from './routes/deployments.ts';
+import { serviceControlRoutes } from './routes/service-controls.ts';
 
 /**
  * The agent's HTTPS API, built but not listening, so tests drive it with inject().
@@ -61,6 +62,7 @@ export function buildServer(
     await operatorScope.register(releaseRoutes(deps));
     await operatorScope.register(statusRoutes(deps));
     await operatorScope.register(deploymentRoutes(deps));
+    await operatorScope.register(serviceControlRoutes(deps));
   });
   return app;
 }

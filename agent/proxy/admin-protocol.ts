@@ -9,6 +9,20 @@
  *   PUT    /services/:name         SwitchServiceRequest → 200 { previousTarget } | 409 AdminError
  *   POST   /targets/drain          DrainTargetRequest → 200 DrainResult
  *   DELETE /services/:name         → 200 { removed: boolean }
+ *   GET    /certificates           → { certificates: CertificateStatus[] }
+ *
+ * Operator controls, kept across switches and restarts (404 NOT_FOUND for an unknown service):
+ *
+ *   POST   /services/:name/maintenance     MaintenanceRequest → 200 ServiceState
+ *   POST   /services/:name/pause           PauseRequest → 200 ServiceState
+ *   POST   /services/:name/resume          → 200 ServiceState
+ *   PUT    /services/:name/canary          CanaryRequest → 200 CanaryResult
+ *   DELETE /services/:name/canary          → 200 CanaryResult
+ *   POST   /services/:name/canary/promote  → 200 SwitchServiceResult | 404 NOT_FOUND (no canary)
+ *   GET    /metrics                        → 200 Prometheus text exposition
+ *
+ * `GET /services` lists `ServiceState`s (route plus controls). A drain that times out cuts the
+ * target's open WebSocket tunnels once no route points at the target any more.
  *
  * Errors answer `AdminError` with 400 USAGE (invalid body or name; hosts are lower-cased and a
  * path prefix like `api/` becomes `/api` before storing), 404 NOT_FOUND, 500 INTERNAL.
@@ -32,6 +46,48 @@ export interface ServiceRoute {
   target: string;
   healthCheckPath: string;
   responseTimeoutMs: number;
+  /** Request bodies over this many bytes get 413; absent or 0 is unlimited. */
+  maxRequestBodyBytes?: number;
+  /** Absolute directory of `<status>.html` pages for proxy errors; `{{message}}` is replaced. */
+  errorPagesDir?: string;
+  /** HTTPS for the route's hosts; absent means off. */
+  tls?: ServiceTls;
+}
+
+/**
+ * How a service's hosts get a certificate on the proxy's HTTPS listener. `acme` needs
+ * non-wildcard hosts and reachable port 80 (HTTP-01); `custom` serves the given PEMs by SNI.
+ * TLS needs at least one host (no catch-all).
+ */
+export interface ServiceTls {
+  mode: 'acme' | 'custom' | 'off';
+  /**
+   * `custom` only, required in a switch request: the PEM chain (leaf first) and its private
+   * key. The proxy stores them under `<state dir>/certs/<host>/` and leaves them out of the
+   * route it saves and lists.
+   */
+  certificatePem?: string;
+  privateKeyPem?: string;
+  /** 301 HTTP → HTTPS (path and query kept) once a certificate exists for the host. */
+  redirectHttp: boolean;
+  /** `Strict-Transport-Security: max-age=N` on HTTPS responses; 0 sends none. */
+  hstsMaxAgeSeconds: number;
+}
+
+/** One host of a TLS route and the certificate the proxy holds for it. */
+export interface CertificateStatus {
+  host: string;
+  mode: 'acme' | 'custom';
+  /** null until a certificate is stored (ACME issuance pending or failed). */
+  certificate: {
+    source: 'acme' | 'custom';
+    serialNumber: string;
+    /** ISO 8601. */
+    notAfter: string;
+    issuer: string;
+  } | null;
+  /** The last ACME failure for this host, cleared by the next success. */
+  lastError?: string;
 }
 
 export interface CheckTargetRequest {
@@ -63,4 +119,38 @@ export interface AdminError {
   message: string;
   /** Last HTTP status or network error seen by the health check. */
   lastStatus?: string;
+}
+
+/** Operator controls on a service: a switch keeps them, and they survive a proxy restart. */
+export interface ServiceControls {
+  /** Present while in maintenance: requests get a 503 page with `message` ('' = default text). */
+  maintenance?: { message: string };
+  /** Present while paused: new requests wait for resume, or get 504 after `maxPauseMs`. */
+  pause?: { maxPauseMs: number };
+  /** Present while a canary runs: `percent` of clients, sticky by cookie, go to `target`. */
+  canary?: CanarySlot;
+}
+
+export interface CanarySlot {
+  target: string;
+  /** 0–100; a client's side is fixed by its `berth-canary` cookie while the percent holds. */
+  percent: number;
+}
+
+export type ServiceState = ServiceRoute & ServiceControls;
+
+export interface MaintenanceRequest {
+  on: boolean;
+  message?: string;
+}
+
+export interface PauseRequest {
+  maxPauseMs: number;
+}
+
+export type CanaryRequest = CanarySlot;
+
+export interface CanaryResult {
+  /** The canary target this call replaced or removed, for the caller to drain. */
+  previousCanaryTarget: string | null;
 }

@@ -1,11 +1,18 @@
 /** Validation for admin requests and state-file entries; values come out normalised. */
 import { z } from 'zod';
 import type {
+  CanaryRequest,
+  MaintenanceRequest,
+  PauseRequest,
+  ServiceControls,
+} from './admin-protocol.ts';
+import type {
   CheckTargetRequest,
   DrainTargetRequest,
   ServiceRoute,
   SwitchServiceRequest,
 } from './admin-protocol.ts';
+import { customCertificateProblem } from './tls/custom-certificate.ts';
 
 const maxDurationMs = 24 * 60 * 60 * 1000;
 const label = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
@@ -36,6 +43,17 @@ const pathPrefix = z
   .regex(/^[^\s?#]*$/, 'expected a path without spaces, "?" or "#"')
   .transform(normalizePathPrefix);
 
+/** Two years: the longest HSTS max-age browsers' preload lists ask for. */
+const maxHstsMaxAgeSeconds = 2 * 365 * 24 * 60 * 60;
+
+const serviceTlsSchema = z.object({
+  mode: z.enum(['acme', 'custom', 'off']),
+  certificatePem: z.string().optional(),
+  privateKeyPem: z.string().optional(),
+  redirectHttp: z.boolean().default(true),
+  hstsMaxAgeSeconds: z.number().int().nonnegative().max(maxHstsMaxAgeSeconds).default(0),
+});
+
 const switchServiceRequestSchema = z.object({
   hosts: z
     .array(host)
@@ -47,6 +65,19 @@ const switchServiceRequestSchema = z.object({
   target: z.union([z.literal(''), target]),
   healthCheckPath: z.string().regex(/^\/\S*$/, 'expected a path starting with "/"'),
   responseTimeoutMs: durationMs,
+  maxRequestBodyBytes: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
+  errorPagesDir: z
+    .string()
+    .max(4096)
+    .regex(/^\/[^\0]*$/, 'expected an absolute directory path')
+    .optional(),
+  tls: serviceTlsSchema.optional(),
+});
+
+/** Switch requests also check TLS against the hosts; stored routes carry no PEMs. */
+const switchServiceRequestWithTlsSchema = switchServiceRequestSchema.superRefine((request, ctx) => {
+  const problem = tlsProblem(request);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['tls'], message: problem });
 });
 
 const serviceRouteSchema = switchServiceRequestSchema.extend({ service: serviceName });
@@ -69,7 +100,7 @@ const drainTargetRequestSchema = z.object({
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
 
 export function parseSwitchServiceRequest(input: unknown): Parsed<SwitchServiceRequest> {
-  return parseWith(switchServiceRequestSchema, input);
+  return parseWith(switchServiceRequestWithTlsSchema, input);
 }
 
 export function parseServiceRoute(input: unknown): Parsed<ServiceRoute> {
@@ -84,6 +115,21 @@ export function parseDrainTargetRequest(input: unknown): Parsed<DrainTargetReque
   return parseWith(drainTargetRequestSchema, input);
 }
 
+function tlsProblem(request: z.output<typeof switchServiceRequestSchema>): string | undefined {
+  const tls = request.tls;
+  if (tls === undefined || tls.mode === 'off') return undefined;
+  if (request.hosts.length === 0) return `mode ${tls.mode} needs at least one host`;
+  if (tls.mode === 'acme') {
+    const wildcard = request.hosts.find((host) => host.startsWith('*.'));
+    if (wildcard === undefined) return undefined;
+    return `ACME (HTTP-01) cannot issue for ${wildcard}; use mode custom with a wildcard certificate`;
+  }
+  if (tls.certificatePem === undefined || tls.privateKeyPem === undefined) {
+    return 'mode custom needs certificatePem and privateKeyPem';
+  }
+  return customCertificateProblem(tls.certificatePem, tls.privateKeyPem, request.hosts);
+}
+
 /** `api/` → `/api`, `` → `/`: one spelling per prefix so conflicts compare equal. */
 function normalizePathPrefix(prefix: string): string {
   return `/${prefix.replace(/^\/+|\/+$/g, '')}`;
@@ -96,4 +142,41 @@ function parseWith<T>(schema: z.ZodType<T>, input: unknown): Parsed<T> {
     .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(body)'}: ${issue.message}`)
     .join('; ');
   return { ok: false, problem };
+}
+
+// Operator controls (maintenance, pause, canary): requests and their saved form.
+
+const maxMessageLength = 2000;
+const percent = z.number().min(0).max(100);
+
+const maintenanceRequestSchema = z.object({
+  on: z.boolean(),
+  message: z.string().max(maxMessageLength).optional(),
+});
+
+const pauseRequestSchema = z.object({ maxPauseMs: durationMs });
+
+const canarySlotSchema = z.object({ target, percent });
+
+const serviceControlsSchema = z.object({
+  maintenance: z.object({ message: z.string().max(maxMessageLength) }).optional(),
+  pause: pauseRequestSchema.optional(),
+  canary: canarySlotSchema.optional(),
+});
+
+export function parseMaintenanceRequest(input: unknown): Parsed<MaintenanceRequest> {
+  return parseWith(maintenanceRequestSchema, input);
+}
+
+export function parsePauseRequest(input: unknown): Parsed<PauseRequest> {
+  return parseWith(pauseRequestSchema, input);
+}
+
+export function parseCanaryRequest(input: unknown): Parsed<CanaryRequest> {
+  return parseWith(canarySlotSchema, input);
+}
+
+/** The controls saved with a state-file entry; unknown keys (the route's own) are dropped. */
+export function parseServiceControls(input: unknown): Parsed<ServiceControls> {
+  return parseWith(serviceControlsSchema, input);
 }

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { isBerthError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { AdminError } from './admin-protocol.ts';
+import type { CertificateStatus } from './admin-protocol.ts';
 import {
   parseCheckTargetRequest,
   parseDrainTargetRequest,
@@ -12,6 +13,16 @@ import {
 import { checkTarget } from './health-check.ts';
 import type { ServiceRoutes } from './service-routes.ts';
 import type { UpstreamRegistry } from './upstream-registry.ts';
+import { parseCanaryRequest, parseMaintenanceRequest, parsePauseRequest } from './admin-schema.ts';
+import { metricsContentType } from './metrics-endpoint.ts';
+import {
+  promoted,
+  resumed,
+  withCanary,
+  withMaintenance,
+  withoutCanary,
+  withPause,
+} from './service-controls.ts';
 
 const maxBodyBytes = 64 * 1024;
 const servicePath = /^\/services\/([^/]+)$/;
@@ -30,6 +41,8 @@ export interface AdminDependencies {
   services: ServiceRoutes;
   upstreams: UpstreamRegistry;
   logger: Logger;
+  /** TLS hosts and their certificates; absent answers an empty list. */
+  certificates?: () => CertificateStatus[];
 }
 
 /** The admin API of admin-protocol.ts, as an HTTP server to be bound to the Unix socket. */
@@ -42,6 +55,10 @@ export function createAdminServer(deps: AdminDependencies): Server {
       }
       if (isBerthError(error) && error.code === 'PROXY_ROUTE_CONFLICT') {
         sendJson(res, 409, { code: error.code, message: error.message });
+        return;
+      }
+      if (isBerthError(error) && (error.code === 'USAGE' || error.code === 'NOT_FOUND')) {
+        sendJson(res, error.status, { code: error.code, message: error.message });
         return;
       }
       deps.logger.error({ err: error, method: req.method, url: req.url }, 'admin request failed');
@@ -63,6 +80,9 @@ async function handle(
 
   if (route === 'GET /health') return sendJson(res, 200, { ok: true, pid: process.pid });
   if (route === 'GET /services') return sendJson(res, 200, { services: services.list() });
+  if (route === 'GET /certificates') {
+    return sendJson(res, 200, { certificates: deps.certificates?.() ?? [] });
+  }
 
   if (route === 'POST /targets/check') {
     const request = valid(parseCheckTargetRequest(await readJson(req)));
@@ -83,6 +103,9 @@ async function handle(
     const request = valid(parseDrainTargetRequest(await readJson(req)));
     return sendJson(res, 200, await upstreams.drain(request.target, request.timeoutMs));
   }
+
+  if (route === 'GET /metrics') return sendText(res, 200, services.metrics.render());
+  if (await handleControl(req, res, path, services)) return;
 
   const name = serviceNameIn(path);
   if (name !== undefined && req.method === 'PUT') {
@@ -152,4 +175,71 @@ function safeDecode(text: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+const controlPath = /^\/services\/([^/]+)\/(maintenance|pause|resume|canary|canary\/promote)$/;
+
+/** Operator controls (maintenance, pause, canary); false when `path` is none of them. */
+async function handleControl(
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  services: ServiceRoutes,
+): Promise<boolean> {
+  const match = controlPath.exec(path);
+  if (match === null) return false;
+  const name = controlledServiceName(match[1] ?? '');
+  switch (`${req.method ?? 'GET'} ${match[2] ?? ''}`) {
+    case 'POST maintenance': {
+      const { on, message } = valid(parseMaintenanceRequest(await readJson(req)));
+      const { after } = await services.update(name, (s) => withMaintenance(s, on, message));
+      sendJson(res, 200, after);
+      return true;
+    }
+    case 'POST pause': {
+      const { maxPauseMs } = valid(parsePauseRequest(await readJson(req)));
+      sendJson(res, 200, (await services.update(name, (s) => withPause(s, maxPauseMs))).after);
+      return true;
+    }
+    case 'POST resume':
+      sendJson(res, 200, (await services.update(name, resumed)).after);
+      return true;
+    case 'PUT canary': {
+      const canary = valid(parseCanaryRequest(await readJson(req)));
+      const { before } = await services.update(name, (s) => withCanary(s, canary));
+      sendJson(res, 200, { previousCanaryTarget: before.canary?.target ?? null });
+      return true;
+    }
+    case 'DELETE canary': {
+      const { before } = await services.update(name, withoutCanary);
+      sendJson(res, 200, { previousCanaryTarget: before.canary?.target ?? null });
+      return true;
+    }
+    case 'POST canary/promote': {
+      const { before } = await services.update(name, promoted);
+      sendJson(res, 200, { previousTarget: before.target === '' ? null : before.target });
+      return true;
+    }
+    default:
+      throw new AdminFailure(404, {
+        code: 'NOT_FOUND',
+        message: `no admin route ${req.method} ${path}`,
+      });
+  }
+}
+
+function controlledServiceName(encoded: string): string {
+  const name = safeDecode(encoded);
+  if (name === undefined || !serviceNamePattern.test(name)) {
+    throw new AdminFailure(400, { code: 'USAGE', message: `invalid service name "${encoded}"` });
+  }
+  return name;
+}
+
+function sendText(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, {
+    'content-type': metricsContentType,
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
 }

@@ -8,6 +8,13 @@ import type {
   SwitchServiceRequest,
   SwitchServiceResult,
 } from './admin-protocol.ts';
+import type {
+  CanaryRequest,
+  CanaryResult,
+  MaintenanceRequest,
+  PauseRequest,
+  ServiceState,
+} from './admin-protocol.ts';
 
 const defaultCallTimeoutMs = 10_000;
 /** Slack on top of a call's own timeout (health check, drain) before the proxy counts as gone. */
@@ -55,6 +62,65 @@ export class ProxyClient {
 
   async close(): Promise<void> {
     await this.#client.close();
+  }
+
+  /** Every service with its operator controls (maintenance, pause, canary). */
+  async listServiceStates(): Promise<ServiceState[]> {
+    const { services } = await this.#call<{ services: ServiceState[] }>('GET', '/services');
+    return services;
+  }
+
+  /** Turns maintenance on (503 page with `message`, health path still 200) or off. */
+  setMaintenance(name: string, request: MaintenanceRequest): Promise<ServiceState> {
+    return this.#call('POST', `${servicePath(name)}/maintenance`, request);
+  }
+
+  /** Holds new requests until `resume`, or answers them 504 after `maxPauseMs`. */
+  pause(name: string, request: PauseRequest): Promise<ServiceState> {
+    return this.#call('POST', `${servicePath(name)}/pause`, request);
+  }
+
+  resume(name: string): Promise<ServiceState> {
+    return this.#call('POST', `${servicePath(name)}/resume`);
+  }
+
+  /** Sends `percent` of clients to `target` (check it first, as for a switch). */
+  setCanary(name: string, request: CanaryRequest): Promise<CanaryResult> {
+    return this.#call('PUT', `${servicePath(name)}/canary`, request);
+  }
+
+  /** Sends every client back to the main target; drain `previousCanaryTarget` after. */
+  abortCanary(name: string): Promise<CanaryResult> {
+    return this.#call('DELETE', `${servicePath(name)}/canary`);
+  }
+
+  /** The canary target becomes the main one; drain `previousTarget` after. */
+  promoteCanary(name: string): Promise<SwitchServiceResult> {
+    return this.#call('POST', `${servicePath(name)}/canary/promote`);
+  }
+
+  /** The Prometheus text exposition. */
+  async metrics(): Promise<string> {
+    try {
+      const response = await this.#client.request({
+        method: 'GET',
+        path: '/metrics',
+        headersTimeout: defaultCallTimeoutMs,
+        bodyTimeout: defaultCallTimeoutMs,
+      });
+      const text = await response.body.text();
+      if (response.statusCode === 200) return text;
+      throw toBerthError(response.statusCode, text);
+    } catch (error) {
+      if (error instanceof BerthError) throw error;
+      throw new BerthError(
+        'PROXY_UNAVAILABLE',
+        `the proxy did not answer GET /metrics: ${describe(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
   }
 
   async #call<T>(
@@ -127,4 +193,8 @@ function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const code = 'code' in error && typeof error.code === 'string' ? `${error.code} ` : '';
   return `${code}${error.message}`;
+}
+
+function servicePath(name: string): string {
+  return `/services/${encodeURIComponent(name)}`;
 }

@@ -1,11 +1,14 @@
 import { createServer, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { connect, type AddressInfo, type Server as NetServer } from 'node:net';
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { BerthError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { createAdminServer } from './admin-server.ts';
-import { ServiceRoutes } from './service-routes.ts';
+import { httpFrontHandler, httpFrontUpgrade } from './tls/http-front.ts';
+import { createHttpsListener, type HttpsListener } from './tls/https-listener.ts';
+import { setUpTls, type HttpsOptions } from './tls/tls-setup.ts';
+import { TlsServiceRoutes } from './tls/tls-service-routes.ts';
 import { createTrafficHandler } from './traffic-handler.ts';
 import { UpgradeTunnels } from './upgrade-tunnel.ts';
 import { UpstreamRegistry } from './upstream-registry.ts';
@@ -21,10 +24,14 @@ export interface ProxyOptions {
   logger: Logger;
   /** How long `close()` waits for in-flight requests before cutting them. */
   shutdownTimeoutMs?: number;
+  /** The HTTPS listener and ACME; absent: plain HTTP only. */
+  https?: HttpsOptions;
 }
 
 export interface RunningProxy {
   httpAddress: { host: string; port: number };
+  /** Present when HTTPS is on. */
+  httpsAddress?: { host: string; port: number };
   /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), then exits. */
   close(): Promise<void>;
 }
@@ -34,30 +41,55 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const { logger, statePath, adminSocketPath } = options;
   await mkdir(dirname(statePath), { recursive: true });
   const upstreams = new UpstreamRegistry(logger);
-  const services = new ServiceRoutes(upstreams, statePath, logger);
+  const { tls, challenges } = await setUpTls(dirname(statePath), options.https, logger);
+  const services = new TlsServiceRoutes(upstreams, statePath, tls, logger);
   await services.restore();
 
-  const httpServer = createServer(createTrafficHandler(services, logger));
+  const traffic = createTrafficHandler(services, logger);
   const tunnels = new UpgradeTunnels(services, logger);
-  httpServer.on('upgrade', tunnels.handle);
+  const httpServer = createServer(httpFrontHandler(traffic, challenges, tls));
+  httpServer.on('upgrade', httpFrontUpgrade(tunnels.handle, tls));
+  const httpHost = options.httpHost ?? '0.0.0.0';
+  const passed = passedSockets();
   await listen(httpServer, () =>
-    httpServer.listen(options.httpPort, options.httpHost ?? '0.0.0.0'),
+    passed.http === undefined
+      ? httpServer.listen(options.httpPort, httpHost)
+      : httpServer.listen({ fd: passed.http }),
   );
-  const adminServer = createAdminServer({ services, upstreams, logger });
+  let https: HttpsListener | undefined;
+  const adminServer = createAdminServer({
+    services,
+    upstreams,
+    logger,
+    certificates: () => tls.certificates(),
+  });
   try {
+    if (options.https !== undefined) {
+      const { port, host = httpHost } = options.https;
+      const listener = createHttpsListener(tls, traffic, tunnels.handle, logger);
+      await listen(listener.server, () =>
+        passed.https === undefined
+          ? listener.server.listen(port, host)
+          : listener.server.listen({ fd: passed.https }),
+      );
+      https = listener;
+      tls.enableHttps((listener.server.address() as AddressInfo).port);
+    }
     await claimSocketPath(adminSocketPath);
     await listen(adminServer, () => adminServer.listen(adminSocketPath));
     // Filesystem permissions are the admin API's only access control, as with kamal-proxy.
     await chmod(adminSocketPath, 0o660);
   } catch (error) {
     httpServer.close();
+    https?.server.close();
+    await tls.stop();
     throw error;
   }
 
-  const address = httpServer.address() as AddressInfo;
   let closing: Promise<void> | undefined;
   return {
-    httpAddress: { host: address.address, port: address.port },
+    httpAddress: addressOf(httpServer),
+    ...(https === undefined ? {} : { httpsAddress: addressOf(https.server) }),
     close: () => {
       closing ??= shutDown();
       return closing;
@@ -66,18 +98,40 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
 
   async function shutDown(): Promise<void> {
     const httpClosed = closed(httpServer);
+    const httpsClosed = https?.close();
     const adminClosed = closed(adminServer);
     adminServer.closeAllConnections();
+    https?.closeSessions();
+    await tls.stop();
     const timeoutMs = options.shutdownTimeoutMs ?? defaultShutdownTimeoutMs;
     if (!(await upstreams.whenIdle(timeoutMs))) {
       logger.warn({ remaining: upstreams.inFlight }, 'shutdown cut in-flight requests');
     }
     httpServer.closeAllConnections();
+    https?.destroyAll();
     tunnels.destroyAll();
     await upstreams.destroyAll();
-    await Promise.all([httpClosed, adminClosed]);
+    await Promise.all([httpClosed, httpsClosed, adminClosed]);
     await rm(adminSocketPath, { force: true });
   }
+}
+
+/**
+ * The listening sockets systemd passed (berth-proxy.socket, FileDescriptorName=http or https).
+ * systemd holds them while the proxy restarts, so connections wait instead of being refused.
+ */
+export function passedSockets(
+  env: NodeJS.ProcessEnv = process.env,
+  pid: number = process.pid,
+): { http?: number; https?: number } {
+  if (env.LISTEN_PID !== String(pid)) return {};
+  const names = (env.LISTEN_FDNAMES ?? '').split(':');
+  const sockets: { http?: number; https?: number } = {};
+  for (let index = 0; index < Number(env.LISTEN_FDS ?? '0'); index++) {
+    const name = names[index] || 'http';
+    if (name === 'http' || name === 'https') sockets[name] ??= 3 + index;
+  }
+  return sockets;
 }
 
 /** Removes a stale socket file, but refuses to steal one that another proxy still answers on. */
@@ -99,7 +153,12 @@ async function claimSocketPath(socketPath: string): Promise<void> {
   await rm(socketPath, { force: true });
 }
 
-function listen(server: Server, start: () => void): Promise<void> {
+function addressOf(server: NetServer): { host: string; port: number } {
+  const address = server.address() as AddressInfo;
+  return { host: address.address, port: address.port };
+}
+
+function listen(server: NetServer, start: () => void): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.once('listening', () => {

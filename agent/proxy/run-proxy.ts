@@ -2,6 +2,9 @@ import { parseArgs } from 'node:util';
 import { BerthError } from '../../shared/errors.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { startProxy } from './proxy-process.ts';
+import { letsEncryptDirectoryUrl } from './tls/acme-issuer.ts';
+import { defaultRenewBeforeDays } from './tls/acme-maintainer.ts';
+import type { HttpsOptions } from './tls/tls-setup.ts';
 
 const defaultHttpPort = 80;
 const defaultHttpHost = '0.0.0.0';
@@ -11,12 +14,15 @@ export interface ProxyArguments {
   httpHost: string;
   adminSocketPath: string;
   statePath: string;
+  /** Absent without `--https-port` (or with 0): no HTTPS listener, no ACME. */
+  https?: HttpsOptions;
 }
 
 /**
- * `berth-agent proxy --socket PATH --state PATH [--http-port N] [--http-host H]`: runs until
- * SIGTERM or SIGINT, then stops accepting, lets in-flight requests finish (up to 10 s) and
- * resolves, so the caller can exit 0.
+ * `berth-agent proxy --socket PATH --state PATH [--http-port N] [--http-host H]
+ * [--https-port N [--https-host H] [--acme-directory URL] [--acme-email E] [--acme-ca-file P]
+ * [--acme-renew-before-days D]]`: runs until SIGTERM or SIGINT, then stops accepting, lets
+ * in-flight requests finish (up to 10 s) and resolves, so the caller can exit 0.
  */
 export async function runProxyCommand(argv: string[]): Promise<void> {
   const args = parseProxyArguments(argv);
@@ -25,6 +31,7 @@ export async function runProxyCommand(argv: string[]): Promise<void> {
   logger.info(
     {
       httpAddress: proxy.httpAddress,
+      httpsAddress: proxy.httpsAddress,
       adminSocketPath: args.adminSocketPath,
       statePath: args.statePath,
     },
@@ -52,6 +59,12 @@ export function parseProxyArguments(argv: string[]): ProxyArguments {
       options: {
         'http-port': { type: 'string' },
         'http-host': { type: 'string' },
+        'https-port': { type: 'string' },
+        'https-host': { type: 'string' },
+        'acme-directory': { type: 'string' },
+        'acme-email': { type: 'string' },
+        'acme-ca-file': { type: 'string' },
+        'acme-renew-before-days': { type: 'string' },
         socket: { type: 'string' },
         state: { type: 'string' },
       },
@@ -61,20 +74,62 @@ export function parseProxyArguments(argv: string[]): ProxyArguments {
   } catch (error) {
     throw new BerthError('USAGE', error instanceof Error ? error.message : String(error));
   }
-  const httpPort = Number(values['http-port'] ?? defaultHttpPort);
-  if (!Number.isInteger(httpPort) || httpPort < 0 || httpPort > 65535) {
-    throw new BerthError(
-      'USAGE',
-      `--http-port must be a port number, got "${values['http-port']}"`,
-    );
-  }
+  const httpPort = portIn('--http-port', values['http-port'], defaultHttpPort);
   if (values.socket === undefined || values.state === undefined) {
     throw new BerthError('USAGE', 'berth-agent proxy needs --socket PATH and --state PATH');
   }
+  const httpHost = values['http-host'] ?? defaultHttpHost;
+  const httpsPort = portIn('--https-port', values['https-port'], 0);
+  const acmeFlags = Object.keys(values).filter((name) => name.startsWith('acme-'));
+  if (httpsPort === 0 && (acmeFlags.length > 0 || values['https-host'] !== undefined)) {
+    const flags = [...acmeFlags, ...(values['https-host'] === undefined ? [] : ['https-host'])];
+    throw new BerthError('USAGE', `--${flags.join(', --')} need --https-port`);
+  }
   return {
     httpPort,
-    httpHost: values['http-host'] ?? defaultHttpHost,
+    httpHost,
     adminSocketPath: values.socket,
     statePath: values.state,
+    ...(httpsPort === 0
+      ? {}
+      : {
+          https: {
+            port: httpsPort,
+            host: values['https-host'] ?? httpHost,
+            acme: {
+              directoryUrl: acmeDirectoryIn(values['acme-directory']),
+              email: values['acme-email'],
+              caFilePath: values['acme-ca-file'],
+              renewBeforeDays: renewBeforeDaysIn(values['acme-renew-before-days']),
+            },
+          },
+        }),
   };
+}
+
+function portIn(flag: string, value: string | undefined, fallback: number): number {
+  const port = Number(value ?? fallback);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new BerthError('USAGE', `${flag} must be a port number, got "${value}"`);
+  }
+  return port;
+}
+
+function acmeDirectoryIn(value: string | undefined): string {
+  if (value === undefined) return letsEncryptDirectoryUrl;
+  if (!URL.canParse(value) || new URL(value).protocol !== 'https:') {
+    throw new BerthError('USAGE', `--acme-directory must be an https:// URL, got "${value}"`);
+  }
+  return value;
+}
+
+function renewBeforeDaysIn(value: string | undefined): number {
+  const days = Number(value ?? defaultRenewBeforeDays);
+  if (!Number.isFinite(days) || days <= 0) {
+    throw new BerthError(
+      'USAGE',
+      `--acme-renew-before-days must be a positive number, got "${value}"`,
+    );
+  }
+  return days;
 }

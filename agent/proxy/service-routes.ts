@@ -1,11 +1,26 @@
 import { BerthError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
-import type { ServiceRoute, SwitchServiceRequest, SwitchServiceResult } from './admin-protocol.ts';
+import type { SwitchServiceRequest, SwitchServiceResult } from './admin-protocol.ts';
 import { parseServiceRoute } from './admin-schema.ts';
 import { findRouteConflict, RouteTable } from './route-table.ts';
 import { readStateFile, writeStateFile } from './state-file.ts';
+import type { ServiceState } from './admin-protocol.ts';
+import { parseServiceControls } from './admin-schema.ts';
+import { canarySplit } from './canary-split.ts';
+import { loadErrorPages } from './error-page-dir.ts';
+import type { CustomErrorPages } from './error-pages.ts';
+import { PauseGate } from './pause-gate.ts';
+import { ProxyMetrics } from './proxy-metrics.ts';
+import { controlsOf } from './service-controls.ts';
+import type { ServicePolicy } from './service-policy.ts';
 import type { Upstream } from './upstream.ts';
 import type { UpstreamRegistry } from './upstream-registry.ts';
+
+/** A service's custom error pages and the directory they were read from. */
+interface LoadedPages {
+  dir: string;
+  pages: CustomErrorPages;
+}
 
 /**
  * The services the proxy routes, persisted to the state file. Changes run one at a time: each
@@ -14,7 +29,13 @@ import type { UpstreamRegistry } from './upstream-registry.ts';
  */
 export class ServiceRoutes {
   table: RouteTable<Upstream>;
-  #byName = new Map<string, ServiceRoute>();
+  /** Per-service controls and limits for the traffic path; replaced together with `table`. */
+  policies: ReadonlyMap<string, ServicePolicy> = new Map();
+  readonly metrics = new ProxyMetrics();
+  #byName = new Map<string, ServiceState>();
+  /** Outlive a single table: requests held by a pause stay held across a switch. */
+  readonly #pauseGates = new Map<string, PauseGate>();
+  readonly #errorPages = new Map<string, LoadedPages>();
   #pending: Promise<unknown> = Promise.resolve();
   readonly #upstreams: UpstreamRegistry;
   readonly #statePath: string;
@@ -27,13 +48,17 @@ export class ServiceRoutes {
     this.table = new RouteTable<Upstream>([], () => null);
   }
 
-  list(): ServiceRoute[] {
+  list(): ServiceState[] {
     return [...this.#byName.values()].sort((a, b) => a.service.localeCompare(b.service));
   }
 
   switch(name: string, request: SwitchServiceRequest): Promise<SwitchServiceResult> {
     return this.#exclusively(async () => {
-      const route: ServiceRoute = { service: name, ...request };
+      const route: ServiceState = {
+        ...controlsOf(this.#byName.get(name)),
+        service: name,
+        ...request,
+      };
       const conflict = findRouteConflict(this.#byName.values(), route);
       if (conflict !== undefined) {
         const host = conflict.host === '' ? 'every host (catch-all)' : `host ${conflict.host}`;
@@ -44,7 +69,9 @@ export class ServiceRoutes {
       }
       const previous = this.#byName.get(name);
       const next = new Map(this.#byName).set(name, route);
+      const errorPages = await this.#errorPagesFor(name, route.errorPagesDir);
       await this.#save(next);
+      this.#setErrorPages(name, errorPages);
       this.#install(next);
       this.#logger.info(
         { service: name, target: route.target, previousTarget: previous?.target ?? null },
@@ -62,6 +89,7 @@ export class ServiceRoutes {
       const next = new Map(this.#byName);
       next.delete(name);
       await this.#save(next);
+      this.#setErrorPages(name, undefined);
       this.#install(next);
       this.#logger.info({ service: name }, 'service removed');
       return true;
@@ -79,21 +107,37 @@ export class ServiceRoutes {
       );
       return;
     }
-    const restored = new Map<string, ServiceRoute>();
+    const restored = new Map<string, ServiceState>();
     contents.entries.forEach((entry, index) => {
       const problem = this.#restoreEntry(restored, entry);
       if (problem !== undefined) {
         this.#logger.warn({ statePath: this.#statePath, index, problem }, 'state entry skipped');
       }
     });
+    for (const state of restored.values()) {
+      const errorPages = await this.#errorPagesFor(state.service, state.errorPagesDir).catch(
+        (error: unknown) => {
+          this.#logger.warn({ service: state.service, err: error }, 'error pages not loaded');
+          return undefined;
+        },
+      );
+      this.#setErrorPages(state.service, errorPages);
+    }
     this.#install(restored);
     this.#logger.info({ services: restored.size }, 'routes restored');
   }
 
-  #restoreEntry(restored: Map<string, ServiceRoute>, entry: unknown): string | undefined {
+  #restoreEntry(restored: Map<string, ServiceState>, entry: unknown): string | undefined {
     const parsed = parseServiceRoute(entry);
     if (!parsed.ok) return parsed.problem;
-    const route = parsed.value;
+    const controls = parseServiceControls(entry);
+    if (!controls.ok) {
+      this.#logger.warn(
+        { entry: parsed.value.service, problem: controls.problem },
+        'controls dropped',
+      );
+    }
+    const route: ServiceState = { ...parsed.value, ...(controls.ok ? controls.value : {}) };
     if (restored.has(route.service)) return `duplicate service "${route.service}"`;
     const conflict = findRouteConflict(restored.values(), route);
     if (conflict !== undefined) {
@@ -103,7 +147,7 @@ export class ServiceRoutes {
     return undefined;
   }
 
-  async #save(next: Map<string, ServiceRoute>): Promise<void> {
+  async #save(next: Map<string, ServiceState>): Promise<void> {
     try {
       await writeStateFile(this.#statePath, [...next.values()]);
     } catch (error) {
@@ -113,15 +157,84 @@ export class ServiceRoutes {
     }
   }
 
-  #install(next: Map<string, ServiceRoute>): void {
+  #install(next: Map<string, ServiceState>): void {
     const targets = new Set<string>();
-    const table = new RouteTable(next.values(), (target) => {
+    const acquire = (target: string): Upstream => {
       targets.add(target);
       return this.#upstreams.acquire(target);
-    });
+    };
+    const table = new RouteTable(next.values(), acquire);
+    const policies = new Map(
+      [...next.values()].map((state) => [state.service, this.#policyFor(state, acquire)]),
+    );
     this.table = table;
+    this.policies = policies;
     this.#byName = next;
+    this.#releaseUnpaused(next);
     this.#upstreams.retainOnly(targets);
+  }
+
+  /**
+   * Applies an operator control change (see service-controls.ts) to one service: saved, then
+   * installed. Returns the state before and after; NOT_FOUND for an unknown service.
+   */
+  update(
+    name: string,
+    change: (state: ServiceState) => ServiceState,
+  ): Promise<{ before: ServiceState; after: ServiceState }> {
+    return this.#exclusively(async () => {
+      const before = this.#byName.get(name);
+      if (before === undefined) {
+        throw new BerthError('NOT_FOUND', `the proxy has no service "${name}"`);
+      }
+      const after = change(before);
+      const next = new Map(this.#byName).set(name, after);
+      await this.#save(next);
+      this.#install(next);
+      this.#logger.info({ service: name, ...controlsOf(after) }, 'service controls changed');
+      return { before, after };
+    });
+  }
+
+  #policyFor(state: ServiceState, acquire: (target: string) => Upstream): ServicePolicy {
+    let pause: PauseGate | undefined;
+    if (state.pause !== undefined) {
+      pause = this.#pauseGates.get(state.service) ?? new PauseGate(state.pause.maxPauseMs);
+      pause.maxPauseMs = state.pause.maxPauseMs;
+      this.#pauseGates.set(state.service, pause);
+    }
+    const { canary } = state;
+    return {
+      healthCheckPath: state.healthCheckPath,
+      maxRequestBodyBytes: state.maxRequestBodyBytes ?? 0,
+      errorPages: this.#errorPages.get(state.service)?.pages,
+      maintenanceMessage: state.maintenance?.message,
+      pause,
+      canary:
+        canary === undefined ? undefined : canarySplit(acquire(canary.target), canary.percent),
+      metrics: this.metrics.forService(state.service),
+    };
+  }
+
+  /** Lets held requests of services no longer paused go on, now that the new policies apply. */
+  #releaseUnpaused(next: Map<string, ServiceState>): void {
+    for (const [service, gate] of [...this.#pauseGates]) {
+      if (next.get(service)?.pause !== undefined) continue;
+      this.#pauseGates.delete(service);
+      gate.release();
+    }
+  }
+
+  async #errorPagesFor(service: string, dir: string | undefined): Promise<LoadedPages | undefined> {
+    if (dir === undefined) return undefined;
+    const loaded = this.#errorPages.get(service);
+    if (loaded?.dir === dir) return loaded;
+    return { dir, pages: await loadErrorPages(dir) };
+  }
+
+  #setErrorPages(service: string, loaded: LoadedPages | undefined): void {
+    if (loaded === undefined) this.#errorPages.delete(service);
+    else this.#errorPages.set(service, loaded);
   }
 
   #exclusively<T>(change: () => Promise<T>): Promise<T> {

@@ -1,63 +1,167 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../shared/logger.ts';
-import { sendErrorPage } from './error-pages.ts';
+import type { AccessLog } from './access-log.ts';
+import { isDeclaredBodyTooLarge, limitedBody } from './body-limit.ts';
+import { chooseUpstream } from './canary-split.ts';
+import { maintenanceReason, sendErrorPage } from './error-pages.ts';
+import { ExchangeRecorder, type Exchange } from './exchange.ts';
 import { ForwardHandler } from './forward-handler.ts';
-import { clientIpOf, forwardedRequestHead } from './forwarded-headers.ts';
-import { upstreamPath, type RouteTable } from './route-table.ts';
+import { clientIpOf, forwardedRequestHead, type RequestHead } from './forwarded-headers.ts';
+import type { ProxyMetrics } from './proxy-metrics.ts';
+import { upstreamPath, type RouteEntry, type RouteTable } from './route-table.ts';
+import { gateFor, type ServicePolicy } from './service-policy.ts';
 import type { Upstream } from './upstream.ts';
 
-/** Where the handler reads the live routing table; a switch replaces `table` in one assignment. */
+/**
+ * Where the handler reads the live routing table and the per-service policies; a change
+ * replaces both in one synchronous step, so a request never sees a mix.
+ */
 export interface RouteTableSource {
   readonly table: RouteTable<Upstream>;
+  readonly policies: ReadonlyMap<string, ServicePolicy>;
+  readonly metrics: ProxyMetrics;
+}
+
+export interface TrafficOptions {
+  /** One JSON line per request; none when absent. */
+  accessLog?: AccessLog;
+}
+
+/** A client request once its head is read: where it goes, and what goes upstream. */
+interface ClientRequest {
+  req: IncomingMessage;
+  res: ServerResponse;
+  head: RequestHead;
+  host: string | undefined;
+  url: string;
+  exchange: Exchange;
 }
 
 /**
- * The client-facing request listener: route by Host and path, then stream to the target. The
- * table is read once per request, so a request keeps the target it was routed to even if a
- * switch happens while it is in flight.
+ * The client-facing request listener: route by Host and path, apply the service's controls
+ * (maintenance, pause, body limit, canary), then stream to the target. The table is read once
+ * per request (again after a pause), so a request keeps the target it was routed to even if
+ * a switch happens while it is in flight.
  */
 export function createTrafficHandler(
   routes: RouteTableSource,
   logger: Logger,
+  options: TrafficOptions = {},
 ): (req: IncomingMessage, res: ServerResponse) => void {
+  const recorder = new ExchangeRecorder(routes.metrics, options.accessLog);
+
   return (req, res) => {
     const head = forwardedRequestHead(req.rawHeaders, clientIpOf(req.socket.remoteAddress));
+    const exchange = recorder.start(req, res, head);
     let url = req.url ?? '/';
     let host = head.host;
     if (url.charCodeAt(0) !== 47) {
       const absolute = parseAbsoluteForm(url);
       if (absolute === undefined) {
-        sendErrorPage(res, 400);
+        exchange.bytes += sendErrorPage(res, 400);
         return;
       }
       url = absolute.path;
       host = absolute.host;
     }
+    serve({ req, res, head, host, url, exchange });
+  };
 
+  function serve(request: ClientRequest): void {
+    const { req, res, host, url, exchange } = request;
     const entry = routes.table.match(host, url);
     if (entry === undefined) {
-      sendErrorPage(res, 404, host);
+      exchange.bytes += sendErrorPage(res, 404, host);
       return;
     }
-    const upstream = entry.upstream;
-    if (upstream === null) {
-      sendErrorPage(res, 503);
+    const policy = routes.policies.get(entry.service);
+    if (policy === undefined) {
+      forward(request, entry, entry.upstream, undefined);
       return;
     }
+    exchange.routedTo(policy.metrics);
+    const pages = policy.errorPages;
+    switch (gateFor(policy, req.method ?? 'GET', upstreamPath(entry, url))) {
+      case 'health':
+        exchange.bytes += answerHealthy(res, req.method === 'HEAD');
+        return;
+      case 'maintenance': {
+        const message = policy.maintenanceMessage || maintenanceReason;
+        exchange.bytes += sendErrorPage(res, 503, undefined, { message, pages });
+        return;
+      }
+      case 'hold':
+        holdThenServe(request, policy);
+        return;
+      case 'forward':
+        break;
+    }
+    if (isDeclaredBodyTooLarge(req, policy.maxRequestBodyBytes)) {
+      exchange.bytes += sendErrorPage(res, 413, undefined, { pages });
+      return;
+    }
+    const choice = chooseUpstream(entry.upstream, policy.canary, req.headers.cookie);
+    forward(request, entry, choice.upstream, policy, choice.setCookie);
+  }
 
-    const handler = new ForwardHandler(res, upstream, logger);
+  /** Waits for resume (then routes afresh: the app may have changed) or answers 504. */
+  function holdThenServe(request: ClientRequest, policy: ServicePolicy): void {
+    const { res, exchange } = request;
+    const pages = policy.errorPages;
+    const cancel = policy.pause?.hold((outcome) => {
+      if (cancel !== undefined) res.off('close', cancel);
+      if (outcome === 'resumed') {
+        serve(request);
+        return;
+      }
+      logger.info({ service: policy.metrics.service }, 'held request expired: paused too long');
+      exchange.bytes += sendErrorPage(res, 504, undefined, { pages });
+    });
+    if (cancel === undefined) {
+      exchange.bytes += sendErrorPage(res, 503, undefined, { pages });
+      return;
+    }
+    res.once('close', cancel);
+  }
+
+  function forward(
+    request: ClientRequest,
+    entry: RouteEntry<Upstream>,
+    upstream: Upstream | null,
+    policy: ServicePolicy | undefined,
+    setCookie?: string,
+  ): void {
+    const { req, res, head, url, exchange } = request;
+    const errorPages = policy?.errorPages;
+    if (upstream === null) {
+      exchange.bytes += sendErrorPage(res, 503, undefined, { pages: errorPages });
+      return;
+    }
+    const handler = new ForwardHandler(res, upstream, logger, { exchange, errorPages, setCookie });
     upstream.pool.dispatch(
       {
         method: req.method ?? 'GET',
         path: upstreamPath(entry, url),
         headers: head.headers,
-        body: head.hasBody ? req : null,
+        body: head.hasBody ? limitedBody(req, policy?.maxRequestBodyBytes ?? 0) : null,
         headersTimeout: entry.responseTimeoutMs,
         bodyTimeout: 0,
       },
       handler,
     );
-  };
+  }
+}
+
+/** The proxy's own answer to a health check while the app is held back; returns body bytes. */
+function answerHealthy(res: ServerResponse, isHead: boolean): number {
+  const body = 'OK';
+  res.writeHead(200, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': body.length,
+    'cache-control': 'no-store',
+  });
+  res.end(isHead ? undefined : body);
+  return isHead ? 0 : body.length;
 }
 
 /** `GET http://host/path HTTP/1.1` (absolute form): the URL's host wins over the Host header. */

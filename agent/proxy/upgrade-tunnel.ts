@@ -2,15 +2,22 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../../shared/logger.ts';
-import { rawErrorResponse, type ProxyErrorStatus } from './error-pages.ts';
-import { clientIpOf, forwardedRequestHead } from './forwarded-headers.ts';
+import { addSetCookie, chooseUpstream } from './canary-split.ts';
+import {
+  maintenanceReason,
+  rawErrorResponse,
+  type CustomErrorPages,
+  type ProxyErrorStatus,
+} from './error-pages.ts';
+import { clientIpOf, forwardedRequestHead, type RequestHead } from './forwarded-headers.ts';
 import { upstreamPath } from './route-table.ts';
 import type { RouteTableSource } from './traffic-handler.ts';
 import type { Upstream } from './upstream.ts';
 
 /**
  * Upgrade requests (WebSocket): forwarded like any request; on `101` the two sockets are
- * joined. An open tunnel counts as in flight, so draining the old target waits for it.
+ * joined. An open tunnel counts as in flight, so draining the old target waits for it, up to
+ * the drain timeout. Maintenance answers 503, a pause holds the upgrade, a canary splits it.
  */
 export class UpgradeTunnels {
   readonly #routes: RouteTableSource;
@@ -27,14 +34,44 @@ export class UpgradeTunnels {
     socket.on('error', () => socket.destroy());
     this.#open.add(socket);
     socket.once('close', () => this.#open.delete(socket));
-    const url = req.url ?? '/';
     const requestHead = forwardedRequestHead(req.rawHeaders, clientIpOf(req.socket.remoteAddress));
+    this.#route(req, socket, head, requestHead);
+  };
+
+  #route(req: IncomingMessage, socket: Duplex, head: Buffer, requestHead: RequestHead): void {
+    const url = req.url ?? '/';
     const entry = url.startsWith('/') ? this.#routes.table.match(requestHead.host, url) : undefined;
-    if (entry === undefined || entry.upstream === null) {
-      socket.end(rawErrorResponse(entry === undefined ? 404 : 503, requestHead.host));
+    if (entry === undefined) {
+      socket.end(rawErrorResponse(404, requestHead.host));
       return;
     }
-    entry.upstream.pool.dispatch(
+    const policy = this.#routes.policies.get(entry.service);
+    const pages = policy?.errorPages;
+    if (policy?.maintenanceMessage !== undefined) {
+      const message = policy.maintenanceMessage || maintenanceReason;
+      socket.end(rawErrorResponse(503, undefined, { message, pages }));
+      return;
+    }
+    if (policy?.pause !== undefined) {
+      const cancel = policy.pause.hold((outcome) => {
+        if (cancel !== undefined) socket.off('close', cancel);
+        if (outcome === 'resumed') this.#route(req, socket, head, requestHead);
+        else socket.end(rawErrorResponse(504, undefined, { pages }));
+      });
+      if (cancel === undefined) socket.end(rawErrorResponse(503, undefined, { pages }));
+      else socket.once('close', cancel);
+      return;
+    }
+    const { upstream, setCookie } = chooseUpstream(
+      entry.upstream,
+      policy?.canary,
+      req.headers.cookie,
+    );
+    if (upstream === null) {
+      socket.end(rawErrorResponse(503, undefined, { pages }));
+      return;
+    }
+    upstream.pool.dispatch(
       {
         method: req.method ?? 'GET',
         path: upstreamPath(entry, url),
@@ -44,13 +81,19 @@ export class UpgradeTunnels {
         headersTimeout: entry.responseTimeoutMs,
         bodyTimeout: 0,
       },
-      new TunnelHandler(socket, head, entry.upstream, this.#logger),
+      new TunnelHandler(socket, head, upstream, this.#logger, { setCookie, pages }),
     );
-  };
+  }
 
   destroyAll(): void {
     for (const socket of this.#open) socket.destroy();
   }
+}
+
+interface TunnelExtras {
+  /** A Set-Cookie value for the 101 answer (a new canary client's cookie). */
+  setCookie: string | undefined;
+  pages: CustomErrorPages | undefined;
 }
 
 class TunnelHandler implements Dispatcher.DispatchHandler {
@@ -58,14 +101,22 @@ class TunnelHandler implements Dispatcher.DispatchHandler {
   readonly #head: Buffer;
   readonly #upstream: Upstream;
   readonly #logger: Logger;
+  readonly #extras: TunnelExtras;
   #isFinished = false;
   #hasResponded = false;
 
-  constructor(client: Duplex, head: Buffer, upstream: Upstream, logger: Logger) {
+  constructor(
+    client: Duplex,
+    head: Buffer,
+    upstream: Upstream,
+    logger: Logger,
+    extras: TunnelExtras,
+  ) {
     this.#client = client;
     this.#head = head;
     this.#upstream = upstream;
     this.#logger = logger;
+    this.#extras = extras;
     upstream.begin();
     client.once('close', () => this.#finish());
   }
@@ -82,6 +133,11 @@ class TunnelHandler implements Dispatcher.DispatchHandler {
   ): void {
     this.#hasResponded = true;
     const client = this.#client;
+    const upstream = this.#upstream;
+    upstream.tunnels.add(client);
+    client.once('close', () => upstream.tunnels.delete(client));
+    const { setCookie } = this.#extras;
+    if (setCookie !== undefined) addSetCookie(headers, setCookie);
     client.write(responseHead(statusCode, 'Switching Protocols', headers), 'latin1');
     if (this.#head.length > 0) upstreamSocket.write(this.#head);
     const closeBoth = (): void => {
@@ -129,7 +185,7 @@ class TunnelHandler implements Dispatcher.DispatchHandler {
       { target: this.#upstream.target, status, err: error },
       'upstream upgrade failed',
     );
-    this.#client.end(rawErrorResponse(status));
+    this.#client.end(rawErrorResponse(status, undefined, { pages: this.#extras.pages }));
   }
 
   #finish(): void {

@@ -33,12 +33,20 @@ export class UpstreamRegistry {
     }
   }
 
-  /** Waits for `target`'s in-flight requests to end; never cancels them. */
+  /**
+   * Waits for `target`'s in-flight requests to end. At the timeout, requests keep running, but
+   * open tunnels (WebSockets, which may last for hours) are cut if no route uses the target.
+   */
   async drain(target: string, timeoutMs: number): Promise<DrainResult> {
     const upstream = this.#byTarget.get(target);
     if (upstream === undefined) return { drained: true, remaining: 0 };
     const drained = await upstream.whenIdle(timeoutMs);
-    return { drained, remaining: drained ? 0 : upstream.inFlight };
+    const remaining = drained ? 0 : upstream.inFlight;
+    if (!drained && upstream.isRetired) {
+      const cut = upstream.cutTunnels();
+      if (cut > 0) this.#logger.info({ target, tunnels: cut }, 'drain timed out: tunnels cut');
+    }
+    return { drained, remaining };
   }
 
   get inFlight(): number {

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import { Pool } from 'undici';
 
 const poolOptions: Pool.Options = {
@@ -17,6 +18,8 @@ export class Upstream {
   inFlight = 0;
   /** No route points here any more; the pool closes once the last request ends. */
   isRetired = false;
+  /** Client sockets of open upgrade tunnels (WebSockets) to this target; also in `inFlight`. */
+  readonly tunnels = new Set<Duplex>();
   readonly #idleWaiters = new Set<() => void>();
   readonly #onRetiredIdle: (upstream: Upstream) => void;
 
@@ -54,6 +57,13 @@ export class Upstream {
       };
       this.#idleWaiters.add(onIdle);
     });
+  }
+
+  /** Closes every open tunnel to this target, as a drain does at its timeout. */
+  cutTunnels(): number {
+    const count = this.tunnels.size;
+    for (const socket of this.tunnels) socket.destroy();
+    return count;
   }
 
   async close(): Promise<void> {

@@ -8,9 +8,18 @@ const nginxPath = '/usr/sbin/nginx';
 
 export interface RunningNginx {
   port: number;
+  /** Present when started with TLS. */
+  tlsPort?: number;
   /** The master process; its workers are its children. */
   pid: number;
   stop(): Promise<void>;
+}
+
+/** A second, TLS-terminating listener with the same proxying as the plain one. */
+export interface NginxTls {
+  port: number;
+  certificatePath: string;
+  privateKeyPath: string;
 }
 
 /**
@@ -21,6 +30,7 @@ export async function startNginx(
   dir: string,
   port: number,
   upstreamPort: number,
+  tls?: NginxTls,
 ): Promise<RunningNginx> {
   for (const temp of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) {
     await mkdir(join(dir, temp), { recursive: true });
@@ -44,7 +54,15 @@ http {
     keepalive 64;
   }
   server {
-    listen 127.0.0.1:${port};
+    listen 127.0.0.1:${port};${
+      tls === undefined
+        ? ''
+        : `
+    listen 127.0.0.1:${tls.port} ssl;
+    ssl_certificate ${tls.certificatePath};
+    ssl_certificate_key ${tls.privateKeyPath};
+    ssl_session_cache shared:SSL:1m;`
+    }
     location / {
       proxy_pass http://app;
       proxy_http_version 1.1;
@@ -68,11 +86,12 @@ http {
   );
   const exited = once(child, 'exit');
   await Promise.race([
-    waitForPort(port),
+    Promise.all([waitForPort(port), tls === undefined ? undefined : waitForPort(tls.port)]),
     exited.then(() => Promise.reject(new Error(`nginx exited; see ${join(dir, 'error.log')}`))),
   ]);
   return {
     port,
+    ...(tls === undefined ? {} : { tlsPort: tls.port }),
     pid: child.pid ?? 0,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;

@@ -10,6 +10,7 @@ import type {
   AgentReleaseRecord,
   AgentStatus,
 } from '../../shared/api/agent-api.ts';
+import type { AgentServiceControls } from '../../shared/api/agent-api.ts';
 
 /** Talks to one agent's API over TLS pinned to its certificate, with a fresh short-lived token per call. */
 export class AgentClient {
@@ -58,6 +59,27 @@ export class AgentClient {
     return this.#call('GET', `/v1/deployments/${id}?after=${after}&waitMs=${waitMs}`, {
       timeoutMs: waitMs + 15_000,
     });
+  }
+
+  /** Maintenance on (503 page with `message`; the health path still answers) or off. */
+  setMaintenance(
+    service: string,
+    request: { on: boolean; message?: string },
+  ): Promise<AgentServiceControls> {
+    return this.#call('POST', `/v1/services/${encodeURIComponent(service)}/maintenance`, {
+      body: request,
+    });
+  }
+
+  /** Holds new requests for up to `maxPauseMs` (the agent's default when absent). */
+  pause(service: string, request: { maxPauseMs?: number }): Promise<AgentServiceControls> {
+    return this.#call('POST', `/v1/services/${encodeURIComponent(service)}/pause`, {
+      body: request,
+    });
+  }
+
+  resume(service: string): Promise<AgentServiceControls> {
+    return this.#call('POST', `/v1/services/${encodeURIComponent(service)}/resume`, { body: {} });
   }
 
   async #call<T>(

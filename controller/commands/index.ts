@@ -12,6 +12,9 @@ import { controllerInitCommand } from './controller-init.ts';
 import { auditCommand } from './audit.ts';
 import { controllerRunCommand } from './controller-run.ts';
 import { controllerLoginTokenCommand } from './controller-token.ts';
+import { maintenanceCommand } from './maintenance.ts';
+import { pauseCommand } from './pause.ts';
+import { resumeCommand } from './resume.ts';
 
 export const commands: BerthCommand[] = [
   initCommand,
@@ -21,6 +24,9 @@ export const commands: BerthCommand[] = [
   hostsRemoveCommand,
   deployCommand,
   rollbackCommand,
+  maintenanceCommand,
+  pauseCommand,
+  resumeCommand,
   statusCommand,
   releasesCommand,
   auditCommand,

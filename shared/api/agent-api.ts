@@ -55,3 +55,18 @@ export interface AgentReleaseRecord {
 }
 
 export const TERMINAL_STATES = ['done', 'failed', 'rolled_back'];
+
+/** One proxy route of a service on a host, with its operator controls. */
+export interface AgentRouteControls {
+  /** The proxy's route name, `<service>-<role>`. */
+  route: string;
+  maintenance: { message: string } | null;
+  pause: { maxPauseMs: number } | null;
+}
+
+/** The answer to maintenance, pause and resume: every proxied role of the service on the host. */
+export interface AgentServiceControls {
+  host: string;
+  service: string;
+  routes: AgentRouteControls[];
+}

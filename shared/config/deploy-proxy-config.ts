@@ -14,6 +14,9 @@ export const DEFAULT_HEALTHCHECK_PATH = DEFAULT_HEALTH_CHECK_PATH;
 export const DEFAULT_HEALTHCHECK_INTERVAL_SECONDS = DEFAULT_HEALTH_CHECK_INTERVAL_MS / 1000;
 export const DEFAULT_HEALTHCHECK_TIMEOUT_SECONDS = DEFAULT_HEALTH_CHECK_TIMEOUT_MS / 1000;
 export const DEFAULT_RESPONSE_TIMEOUT_SECONDS = DEFAULT_RESPONSE_TIMEOUT_MS / 1000;
+export const DEFAULT_SSL = false;
+export const DEFAULT_SSL_REDIRECT = true;
+export const DEFAULT_HSTS_SECONDS = 0;
 
 const hostHeader = matching(
   /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i,
@@ -22,6 +25,12 @@ const hostHeader = matching(
 const urlPath = z.string().startsWith('/');
 const seconds = z.number().positive();
 const port = integer().min(1).max(65535);
+const secretName = matching(
+  /^[A-Za-z_][A-Za-z0-9_]*$/,
+  'the name of a secret (letters, digits and "_"), never the PEM itself',
+);
+const maxHstsSeconds = 2 * 365 * 24 * 60 * 60;
+const hstsSeconds = integer().min(0).max(maxHstsSeconds);
 
 const about = {
   host: 'Host header routed to the app, e.g. app.example.com; `*.example.com` matches one label. Without host or hosts the route is a catch-all.',
@@ -35,7 +44,20 @@ const about = {
   path: 'Path the proxy requests; any 2xx answer is healthy.',
   interval: 'Seconds between checks.',
   timeout: 'Seconds one check may take.',
+  ssl: 'HTTPS (needs a host): true gets certificates by ACME (HTTP-01, port 80); a map names a custom certificate. Default: false.',
+  certificate_pem: 'Secret holding the PEM certificate chain, leaf first.',
+  private_key_pem: 'Secret holding the PEM private key.',
+  ssl_redirect: 'With ssl: 301 from HTTP to HTTPS once the host has a certificate. Default: true.',
+  hsts: 'With ssl: Strict-Transport-Security max-age (seconds) on HTTPS responses. Default: 0, none.',
 };
+
+const sslSetting = z.union([
+  z.boolean(),
+  configSection({
+    certificate_pem: secretName.describe(about.certificate_pem),
+    private_key_pem: secretName.describe(about.private_key_pem),
+  }),
+]);
 
 function oneHostSetting<T extends { host?: string | undefined; hosts?: string[] | undefined }>(
   value: T,
@@ -66,6 +88,9 @@ export const proxyConfigSchema = configSection({
   })
     .prefault({})
     .describe(about.healthcheck),
+  ssl: sslSetting.optional().describe(about.ssl),
+  ssl_redirect: z.boolean().optional().describe(about.ssl_redirect),
+  hsts: hstsSeconds.optional().describe(about.hsts),
 })
   .superRefine(oneHostSetting)
   .prefault({})
@@ -86,6 +111,9 @@ export const roleProxyConfigSchema = configSection({
   })
     .optional()
     .describe(about.healthcheck),
+  ssl: sslSetting.optional().describe(about.ssl),
+  ssl_redirect: z.boolean().optional().describe(about.ssl_redirect),
+  hsts: hstsSeconds.optional().describe(about.hsts),
 }).superRefine(oneHostSetting);
 
 export type ProxyConfig = z.output<typeof proxyConfigSchema>;

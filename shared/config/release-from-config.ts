@@ -4,6 +4,7 @@ import {
   type ReleaseManifest,
   type Role,
   type RoleProxy,
+  type RoleTls,
 } from '../manifest/schema.ts';
 import {
   DEFAULT_PROXIED_STOP_TIMEOUT_SECONDS,
@@ -12,6 +13,7 @@ import {
   type RoleConfig,
 } from './deploy-config.ts';
 import type { DeepReadonly } from './deep-freeze.ts';
+import { DEFAULT_HSTS_SECONDS, DEFAULT_SSL, DEFAULT_SSL_REDIRECT } from './deploy-proxy-config.ts';
 
 /** The manifest fields that follow from config/deploy.yml alone (besides fleet and service). */
 export type ReleaseFields = Pick<
@@ -62,7 +64,42 @@ function roleProxy(
       timeoutMs: msFrom(own.healthcheck?.timeout ?? root.healthcheck.timeout),
     },
     responseTimeoutMs: msFrom(own.response_timeout ?? root.response_timeout),
+    ...roleTls(own, root),
   };
+}
+
+/** `ssl` → the manifest's `tls`: true is ACME, a map names the custom certificate's secrets. */
+function roleTls(
+  own: DeepReadonly<Exclude<RoleConfig['proxy'], boolean | undefined>>,
+  root: DeployConfig['proxy'],
+): { tls?: RoleTls } {
+  const ssl = own.ssl ?? root.ssl ?? DEFAULT_SSL;
+  if (ssl === false) return {};
+  const settings = {
+    redirectHttp: own.ssl_redirect ?? root.ssl_redirect ?? DEFAULT_SSL_REDIRECT,
+    hstsMaxAgeSeconds: own.hsts ?? root.hsts ?? DEFAULT_HSTS_SECONDS,
+  };
+  if (ssl === true) return { tls: { mode: 'acme', ...settings } };
+  return {
+    tls: {
+      mode: 'custom',
+      ...settings,
+      certificatePemSecret: ssl.certificate_pem,
+      privateKeyPemSecret: ssl.private_key_pem,
+    },
+  };
+}
+
+/** The secrets holding custom certificates, root and roles. */
+function certificateSecretNamesOf(config: DeployConfig): string[] {
+  const settings = [config.proxy.ssl, ...Object.values(config.servers).map(roleSsl)];
+  return settings.flatMap((ssl) =>
+    typeof ssl === 'object' ? [ssl.certificate_pem, ssl.private_key_pem] : [],
+  );
+}
+
+function roleSsl(role: DeepReadonly<RoleConfig>): DeployConfig['proxy']['ssl'] {
+  return typeof role.proxy === 'object' ? role.proxy.ssl : undefined;
 }
 
 function roleManifest(name: string, role: DeepReadonly<RoleConfig>, config: DeployConfig): Role {
@@ -101,7 +138,7 @@ export function buildRoleManifests(config: DeployConfig): ReleaseFields {
 /** Every secret name the config refers to (root and roles), for loadSecrets. */
 export function secretNamesOf(config: DeployConfig): string[] {
   const perRole = Object.values(config.servers).flatMap((role) => role.env?.secret ?? []);
-  return unique([...config.env.secret, ...perRole]);
+  return unique([...config.env.secret, ...perRole, ...certificateSecretNamesOf(config)]);
 }
 
 /** A complete, validated manifest: the config's fields plus this deploy's stamp. */

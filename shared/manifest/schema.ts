@@ -37,6 +37,44 @@ export const healthCheckSchema = z
   })
   .strict();
 
+export const roleTlsSchema = z
+  .object({
+    mode: z
+      .enum(['acme', 'custom'])
+      .describe('acme: certificates from the ACME CA (HTTP-01); custom: PEMs from secrets.'),
+    redirectHttp: z
+      .boolean()
+      .default(true)
+      .describe('301 from HTTP to HTTPS once the host has a certificate.'),
+    hstsMaxAgeSeconds: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(0)
+      .describe('Strict-Transport-Security max-age on HTTPS responses; 0 sends none.'),
+    certificatePemSecret: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('custom: name of the sealed secret holding the PEM certificate chain.'),
+    privateKeyPemSecret: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('custom: name of the sealed secret holding the PEM private key.'),
+  })
+  .strict()
+  .superRefine((tls, ctx) => {
+    const hasSecrets =
+      tls.certificatePemSecret !== undefined && tls.privateKeyPemSecret !== undefined;
+    if (tls.mode === 'custom' && !hasSecrets) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'mode custom needs certificatePemSecret and privateKeyPemSecret',
+      });
+    }
+  });
+
 export const roleProxySchema = z
   .object({
     hosts: z
@@ -65,8 +103,16 @@ export const roleProxySchema = z
       .positive()
       .default(DEFAULT_RESPONSE_TIMEOUT_MS)
       .describe('Time the proxy waits for response headers.'),
+    tls: roleTlsSchema
+      .optional()
+      .describe("HTTPS on the proxy for this role's hosts; absent means HTTP only."),
   })
-  .strict();
+  .strict()
+  .superRefine((proxy, ctx) => {
+    if (proxy.tls !== undefined && proxy.hosts.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['tls'], message: 'TLS needs at least one host' });
+    }
+  });
 
 export const roleSchema = z
   .object({
@@ -164,4 +210,5 @@ export type ReleaseManifest = z.output<typeof releaseManifestSchema>;
 export type ReleaseManifestInput = z.input<typeof releaseManifestSchema>;
 export type Role = z.output<typeof roleSchema>;
 export type RoleProxy = z.output<typeof roleProxySchema>;
+export type RoleTls = z.output<typeof roleTlsSchema>;
 export type HealthCheck = z.output<typeof healthCheckSchema>;

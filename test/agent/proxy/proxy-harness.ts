@@ -44,9 +44,12 @@ export async function startUpstream(name: string): Promise<TestUpstream> {
     if (req.url?.startsWith('/slow') === true) upstream.slowReceived += 1;
     void echo(name, req, res);
   });
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex) =>
-    acceptWebSocket(name, req, socket),
-  );
+  const upgraded = new Set<Duplex>();
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+    acceptWebSocket(name, req, socket);
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const upstream: TestUpstream = {
     name,
@@ -59,6 +62,7 @@ export async function startUpstream(name: string): Promise<TestUpstream> {
       ),
     close: () => {
       server.closeAllConnections();
+      for (const socket of upgraded) socket.destroy();
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
@@ -67,7 +71,8 @@ export async function startUpstream(name: string): Promise<TestUpstream> {
 
 /**
  * Just enough of RFC 6455 for tests: accepts the handshake (or answers 403 on `/reject`),
- * sends one text frame `hello from NAME PATH`, and answers a close frame by closing.
+ * sends one text frame `hello from NAME PATH`, echoes each text frame as `NAME: TEXT`, and
+ * answers a close frame (or the peer's end) by closing.
  */
 function acceptWebSocket(name: string, req: IncomingMessage, socket: Duplex): void {
   if (req.url === '/reject') {
@@ -80,12 +85,28 @@ function acceptWebSocket(name: string, req: IncomingMessage, socket: Duplex): vo
   socket.write(
     `HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-accept: ${accept}\r\n\r\n`,
   );
-  const text = Buffer.from(`hello from ${name} ${req.url ?? ''}`);
-  socket.write(Buffer.concat([Buffer.from([0x81, text.length]), text]));
+  socket.write(textFrame(`hello from ${name} ${req.url ?? ''}`));
   socket.on('data', (frame: Buffer) => {
-    if (((frame[0] ?? 0) & 0x0f) === 0x8) socket.end(Buffer.from([0x88, 0x00]));
+    const opcode = (frame[0] ?? 0) & 0x0f;
+    if (opcode === 0x8) socket.end(Buffer.from([0x88, 0x00]));
+    if (opcode === 0x1) socket.write(textFrame(`${name}: ${unmaskedPayload(frame)}`));
   });
+  socket.on('end', () => socket.end());
   socket.on('error', () => socket.destroy());
+}
+
+/** An unmasked text frame (server to client), for payloads under 126 bytes. */
+function textFrame(text: string): Buffer {
+  const payload = Buffer.from(text);
+  return Buffer.concat([Buffer.from([0x81, payload.length]), payload]);
+}
+
+/** The text of one masked client frame with a payload under 126 bytes. */
+function unmaskedPayload(frame: Buffer): string {
+  const length = (frame[1] ?? 0) & 0x7f;
+  const mask = frame.subarray(2, 6);
+  const payload = frame.subarray(6, 6 + length);
+  return Buffer.from(payload.map((byte, i) => byte ^ (mask[i % 4] ?? 0))).toString('utf8');
 }
 
 async function echo(name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -16,6 +16,29 @@ function firstMessage(socket: WebSocket): Promise<string> {
   });
 }
 
+/** A WebSocket's incoming messages in order, and when it closed. */
+function inbox(socket: WebSocket): { next(): Promise<string>; closed: Promise<number> } {
+  const queued: string[] = [];
+  const waiting: ((message: string) => void)[] = [];
+  socket.addEventListener('message', (event) => {
+    const message = String(event.data);
+    const resolve = waiting.shift();
+    if (resolve === undefined) queued.push(message);
+    else resolve(message);
+  });
+  const closed = new Promise<number>((resolve) =>
+    socket.addEventListener('close', () => resolve(performance.now())),
+  );
+  return {
+    next: () => {
+      const message = queued.shift();
+      if (message !== undefined) return Promise.resolve(message);
+      return new Promise((resolve) => waiting.push(resolve));
+    },
+    closed,
+  };
+}
+
 /** Sends an upgrade request by hand and returns everything read until the proxy closes. */
 async function rawUpgrade(baseUrl: string, path: string, host: string): Promise<string> {
   const socket = connect(Number(new URL(baseUrl).port), '127.0.0.1');
@@ -54,24 +77,76 @@ describe('WebSocket upgrades', () => {
     socket.close();
   });
 
-  it('counts an open tunnel as in flight until it closes', async () => {
+  it('keeps a WebSocket open across a switch, exchanging messages until the drain timeout, then closes it', async () => {
+    const drainTimeoutMs = 1500;
+    const socket = new WebSocket(`${proxy.url.replace('http', 'ws')}/ws/room`);
+    const messages = inbox(socket);
+    expect(await messages.next()).toBe('hello from A /room');
+    await proxy.client.switchService(
+      'chat',
+      route(b.target, { hosts: ['127.0.0.1'], pathPrefix: '/ws' }),
+    );
+
+    const drainStartedAt = performance.now();
+    let isDraining = true;
+    const drained = proxy.client
+      .drainTarget({ target: a.target, timeoutMs: drainTimeoutMs })
+      .finally(() => (isDraining = false));
+    const echoedAtMs: number[] = [];
+    for (let i = 0; isDraining; i += 1) {
+      socket.send(`ping ${i}`);
+      const echo = await Promise.race([messages.next(), messages.closed.then(() => 'closed')]);
+      if (echo === 'closed') break;
+      expect(echo).toBe(`A: ping ${i}`);
+      echoedAtMs.push(performance.now() - drainStartedAt);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+
+    expect(await drained).toEqual({ drained: false, remaining: 1 });
+    const closedAt = await Promise.race([
+      messages.closed,
+      new Promise<number>((resolve) => setTimeout(() => resolve(Infinity), 3000)),
+    ]);
+    const closedAtMs = closedAt - drainStartedAt;
+    expect(echoedAtMs.length).toBeGreaterThan(8);
+    expect(Math.max(...echoedAtMs)).toBeGreaterThan(drainTimeoutMs - 400);
+    expect(closedAtMs).toBeGreaterThanOrEqual(drainTimeoutMs - 50);
+    expect(closedAtMs).toBeLessThan(drainTimeoutMs + 1000);
+
+    const next = new WebSocket(`${proxy.url.replace('http', 'ws')}/ws/room`);
+    expect(await firstMessage(next)).toBe('hello from B /room');
+    next.close();
+  });
+
+  it('ends a drain early when the last tunnel closes on its own', async () => {
+    await proxy.client.switchService(
+      'chat',
+      route(a.target, { hosts: ['127.0.0.1'], pathPrefix: '/ws' }),
+    );
     const socket = new WebSocket(`${proxy.url.replace('http', 'ws')}/ws/room`);
     await firstMessage(socket);
     await proxy.client.switchService(
       'chat',
       route(b.target, { hosts: ['127.0.0.1'], pathPrefix: '/ws' }),
     );
-    expect(await proxy.client.drainTarget({ target: a.target, timeoutMs: 200 })).toEqual({
+    const startedAt = performance.now();
+    const drained = proxy.client.drainTarget({ target: a.target, timeoutMs: 5000 });
+    setTimeout(() => socket.close(), 200);
+    expect(await drained).toEqual({ drained: true, remaining: 0 });
+    expect(performance.now() - startedAt).toBeLessThan(2000);
+  });
+
+  it('leaves tunnels open at the drain timeout while a route still uses the target', async () => {
+    const socket = new WebSocket(`${proxy.url.replace('http', 'ws')}/ws/room`);
+    const messages = inbox(socket);
+    expect(await messages.next()).toBe('hello from B /room');
+    expect(await proxy.client.drainTarget({ target: b.target, timeoutMs: 100 })).toEqual({
       drained: false,
       remaining: 1,
     });
-
-    const drained = proxy.client.drainTarget({ target: a.target, timeoutMs: 5000 });
+    socket.send('still there');
+    expect(await messages.next()).toBe('B: still there');
     socket.close();
-    expect(await drained).toEqual({ drained: true, remaining: 0 });
-    const next = new WebSocket(`${proxy.url.replace('http', 'ws')}/ws/room`);
-    expect(await firstMessage(next)).toBe('hello from B /room');
-    next.close();
   });
 
   it('relays a target that declines the upgrade', async () => {

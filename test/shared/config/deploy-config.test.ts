@@ -21,8 +21,8 @@ describe('loadDeployConfig problems', () => {
   });
 
   it('suggests across snake_case and camelCase, and suggests nothing for a stranger', async () => {
-    expect(await problemsOf({ ...minimal, proxy: { appPort: 3000, ssh: 1 } })).toBe(
-      '  proxy: unknown key "appPort" (did you mean "app_port"?)\n  proxy: unknown key "ssh"',
+    expect(await problemsOf({ ...minimal, proxy: { appPort: 3000, zebra: 1 } })).toBe(
+      '  proxy: unknown key "appPort" (did you mean "app_port"?)\n  proxy: unknown key "zebra"',
     );
   });
 

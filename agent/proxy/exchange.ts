@@ -1,0 +1,74 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AccessLog } from './access-log.ts';
+import { clientIpOf, type RequestHead } from './forwarded-headers.ts';
+import { unroutedService, type ProxyMetrics, type ServiceMetrics } from './proxy-metrics.ts';
+
+/** Status logged for a client that left before its response ended (as nginx and kamal-proxy). */
+const clientClosedStatus = 499;
+
+/** One request's bookkeeping: which service took it, which app answered, bytes sent. */
+export class Exchange {
+  readonly startedAtMs = performance.now();
+  metrics: ServiceMetrics | undefined;
+  target = '';
+  bytes = 0;
+
+  /** Counts the request as in flight for `metrics`' service; later calls change nothing. */
+  routedTo(metrics: ServiceMetrics): void {
+    if (this.metrics !== undefined) return;
+    this.metrics = metrics;
+    metrics.begin();
+  }
+}
+
+/**
+ * Records every exchange when its response closes: metrics always, the access log when on.
+ * With the log off, a request costs one Exchange and one close listener.
+ */
+export class ExchangeRecorder {
+  readonly #unrouted: ServiceMetrics;
+  readonly #accessLog: AccessLog | undefined;
+
+  constructor(metrics: ProxyMetrics, accessLog: AccessLog | undefined) {
+    this.#unrouted = metrics.forService(unroutedService);
+    this.#accessLog = accessLog;
+  }
+
+  start(req: IncomingMessage, res: ServerResponse, head: RequestHead): Exchange {
+    const exchange = new Exchange();
+    res.once('close', () => this.#finish(exchange, req, res, head));
+    return exchange;
+  }
+
+  #finish(exchange: Exchange, req: IncomingMessage, res: ServerResponse, head: RequestHead): void {
+    exchange.routedTo(this.#unrouted);
+    const metrics = exchange.metrics ?? this.#unrouted;
+    const status = res.writableFinished ? res.statusCode : clientClosedStatus;
+    const durationMs = performance.now() - exchange.startedAtMs;
+    metrics.end(status, durationMs / 1000);
+    if (this.#accessLog === undefined) return;
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    this.#accessLog.write({
+      time: new Date().toISOString(),
+      service: metrics === this.#unrouted ? '' : metrics.service,
+      method: req.method ?? '',
+      host: head.host ?? '',
+      path: query === -1 ? url : url.slice(0, query),
+      status,
+      durationMs: Math.round(durationMs * 1000) / 1000,
+      bytes: exchange.bytes,
+      target: exchange.target,
+      requestId: requestIdIn(head.headers),
+      clientIp: clientIpOf(req.socket.remoteAddress),
+    });
+  }
+}
+
+/** The X-Request-ID the proxy forwarded (kept from the client or made up), from the end. */
+function requestIdIn(headers: string[]): string {
+  for (let i = headers.length - 2; i >= 0; i -= 2) {
+    if (headers[i] === 'x-request-id') return headers[i + 1] ?? '';
+  }
+  return '';
+}

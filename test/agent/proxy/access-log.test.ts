@@ -1,0 +1,63 @@
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AccessLogRecord } from '../../../agent/proxy/access-log.ts';
+import { route, send, startUpstream, until, type TestUpstream } from './proxy-harness.ts';
+import { startTrafficProxy, type TrafficProxy } from './traffic-harness.ts';
+
+describe('access log', () => {
+  let proxy: TrafficProxy;
+  let app: TestUpstream;
+  const lines: string[] = [];
+
+  beforeAll(async () => {
+    const stream = new PassThrough();
+    let pending = '';
+    stream.on('data', (chunk: Buffer) => {
+      pending += chunk.toString('utf8');
+      const complete = pending.split('\n');
+      pending = complete.pop() ?? '';
+      lines.push(...complete);
+    });
+    proxy = await startTrafficProxy({ accessLog: stream });
+    app = await startUpstream('app');
+    await proxy.services.switch('shop', route(app.target, { hosts: ['shop.test'] }));
+  });
+
+  afterAll(async () => {
+    await proxy.close();
+    await app.close();
+  });
+
+  it('writes one JSON line per request with the service, status, timing, size and ids', async () => {
+    const reply = await send(proxy.url, '/orders/7?token=secret', {
+      host: 'shop.test',
+      headers: { 'x-request-id': 'req-1' },
+    });
+    await until(() => lines.length >= 1);
+    const record = JSON.parse(lines[0] ?? '') as AccessLogRecord;
+    expect(record).toEqual({
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      service: 'shop',
+      method: 'GET',
+      host: 'shop.test',
+      path: '/orders/7',
+      status: 200,
+      durationMs: expect.any(Number),
+      bytes: Buffer.byteLength(reply.text),
+      target: app.target,
+      requestId: 'req-1',
+      clientIp: '127.0.0.1',
+    });
+    expect(record.durationMs).toBeGreaterThan(0);
+  });
+
+  it('logs requests the proxy answers itself, with a request id of its own', async () => {
+    lines.length = 0;
+    await send(proxy.url, '/', { host: 'nowhere.test' });
+    await until(() => lines.length >= 1);
+    const record = JSON.parse(lines[0] ?? '') as AccessLogRecord;
+    expect(record).toMatchObject({ service: '', status: 404, target: '', host: 'nowhere.test' });
+    expect(record.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(record.bytes).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,56 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { AccessLog } from '../../../agent/proxy/access-log.ts';
+import { applyClientLimits, type ClientLimits } from '../../../agent/proxy/client-limits.ts';
+import { ServiceRoutes } from '../../../agent/proxy/service-routes.ts';
+import { createTrafficHandler } from '../../../agent/proxy/traffic-handler.ts';
+import { UpgradeTunnels } from '../../../agent/proxy/upgrade-tunnel.ts';
+import { UpstreamRegistry } from '../../../agent/proxy/upstream-registry.ts';
+import { createLogger } from '../../../shared/logger.ts';
+
+export interface TrafficProxy {
+  /** Drive routes and controls directly (the admin API is covered by proxy-harness tests). */
+  services: ServiceRoutes;
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * The traffic listener assembled the way the proxy process assembles it, plus the options the
+ * process flags turn on (client limits, access log): for the tests of those options.
+ */
+export async function startTrafficProxy(
+  options: { clientLimits?: ClientLimits; accessLog?: Writable } = {},
+): Promise<TrafficProxy> {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-traffic-'));
+  const logger = createLogger({
+    name: 'proxy-test',
+    level: process.env.PROXY_TEST_LOG ?? 'silent',
+  });
+  const upstreams = new UpstreamRegistry(logger);
+  const services = new ServiceRoutes(upstreams, join(dir, 'routes.json'), logger);
+  const accessLog = options.accessLog === undefined ? undefined : new AccessLog(options.accessLog);
+  const server = createServer(createTrafficHandler(services, logger, { accessLog }));
+  applyClientLimits(server, options.clientLimits);
+  const tunnels = new UpgradeTunnels(services, logger);
+  server.on('upgrade', tunnels.handle);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    services,
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close: async () => {
+      server.closeAllConnections();
+      tunnels.destroyAll();
+      await new Promise((resolve) => server.close(resolve));
+      await upstreams.destroyAll();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
