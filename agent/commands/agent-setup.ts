@@ -35,6 +35,7 @@ export interface AgentSetup {
   dataDir: string;
   api: { host: string; port: number };
   httpPort: number;
+  httpsPort: number;
   dockerNetwork: string;
   releaseKeys: readonly string[];
   operatorKeys: readonly string[];
@@ -77,7 +78,7 @@ function configInput(setup: AgentSetup): AgentConfigInput {
     fleet: setup.fleet,
     dataDir: setup.dataDir,
     api: setup.api,
-    proxy: { httpPort: setup.httpPort },
+    proxy: { httpPort: setup.httpPort, httpsPort: setup.httpsPort },
     docker: { network: setup.dockerNetwork },
     trust: { releaseKeys: [...setup.releaseKeys], operatorKeys: [...setup.operatorKeys] },
     tls: { certPath: paths.cert, keyPath: paths.key },

@@ -34,6 +34,7 @@ export async function ensureProxyRunning(config: AgentConfig, logger: Logger): P
       String(config.proxy.httpPort),
       '--http-host',
       config.proxy.httpHost,
+      ...httpsArguments(config),
     ],
     { detached: true, stdio: ['ignore', log, log] },
   );
@@ -55,4 +56,16 @@ async function isUp(client: ProxyClient): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** The proxy's TLS flags from the agent config: none when HTTPS is off. */
+export function httpsArguments(config: AgentConfig): string[] {
+  const { httpsPort, acme } = config.proxy;
+  if (!httpsPort) return [];
+  return [
+    ...['--https-port', String(httpsPort)],
+    ...(acme.directoryUrl ? ['--acme-directory', acme.directoryUrl] : []),
+    ...(acme.email ? ['--acme-email', acme.email] : []),
+    ...(acme.caFilePath ? ['--acme-ca-file', acme.caFilePath] : []),
+  ];
 }

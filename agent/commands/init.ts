@@ -18,6 +18,7 @@ Options:
   --api-host HOST             API listen address (default: 0.0.0.0)
   --api-port PORT             API port (default: 7443)
   --public-url URL            URL operators reach the API at (default: https://127.0.0.1:PORT)
+  --https-port PORT           proxy TLS port, 0 for none (default: 443)
   --http-port PORT            proxy port for app traffic (default: 80)
   --docker-network NAME       Docker network for app containers (default: berth)
   --trust-release-key KEY     public release key to trust (repeatable)
@@ -39,6 +40,7 @@ export const initCommand: AgentCommand = {
         'api-port': { type: 'string', default: '7443' },
         'public-url': { type: 'string' },
         'http-port': { type: 'string', default: '80' },
+        'https-port': { type: 'string', default: '443' },
         'docker-network': { type: 'string', default: 'berth' },
         'trust-release-key': { type: 'string', multiple: true, default: [] },
         'trust-operator-key': { type: 'string', multiple: true, default: [] },
@@ -63,6 +65,7 @@ export const initCommand: AgentCommand = {
         dataDir,
         api: { host: values['api-host'], port: apiPort },
         httpPort: Number(values['http-port']),
+        httpsPort: Number(values['https-port']),
         dockerNetwork: values['docker-network'],
         releaseKeys: normalizeKeys(values['trust-release-key']),
         operatorKeys: normalizeKeys(values['trust-operator-key']),

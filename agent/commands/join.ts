@@ -34,6 +34,7 @@ Options:
   --data-dir DIR          where state, keys and config live (default: ${defaultDataDir()})
   --api-host HOST         local API listen address (default: 127.0.0.1)
   --api-port PORT         local API port (default: 7443)
+  --https-port PORT       proxy TLS port, 0 for none (default: 443)
   --http-port PORT        proxy port for app traffic (default: 80)
   --docker-network NAME   Docker network for app containers (default: berth)`;
 
@@ -49,6 +50,7 @@ export const joinCommand: AgentCommand = {
         'api-host': { type: 'string', default: '127.0.0.1' },
         'api-port': { type: 'string', default: '7443' },
         'http-port': { type: 'string', default: '80' },
+        'https-port': { type: 'string', default: '443' },
         'docker-network': { type: 'string', default: 'berth' },
       },
       'berth-agent join',
@@ -70,6 +72,7 @@ export const joinCommand: AgentCommand = {
       dataDir,
       api: { host: values['api-host'], port: apiPort },
       httpPort: Number(values['http-port']),
+      httpsPort: Number(values['https-port']),
       dockerNetwork: values['docker-network'],
       releaseKeys: normalizeKeys(token.releaseKeys),
       operatorKeys: [],

@@ -138,7 +138,7 @@ export class Deployer {
       candidates = await startCandidates(deps, id, manifest, rolesOnHost(manifest, deps.hostName));
       await checkCandidates(deps, id, manifest, candidates);
       switched = true;
-      await switchProxy(deps, id, candidates);
+      await switchProxy(deps, id, manifest, candidates);
       await drainAndStopPrevious(deps, id, manifest, candidates);
       deps.store.completeDeployment(id, `${manifest.version} is live`);
       deps.logger.info(

@@ -5,6 +5,7 @@ import type { DeployerDeps } from './deployer-deps.ts';
 import type { Candidate } from './deployment-steps.ts';
 import { rolesOnHost, routeRequestFor, targetAddress } from './host-plan.ts';
 import { decodeStoredManifest } from './stored-manifest.ts';
+import { openHostSecrets } from './host-secrets.ts';
 
 const LOG_LINES_ON_FAILURE = 20;
 
@@ -61,7 +62,9 @@ async function restorePreviousRoutes(
     { 'berth.service': manifest.service, 'berth.sequence': String(previous.sequence) },
     deps.network,
   );
-  for (const hostRole of rolesOnHost(decodeStoredManifest(previous.jws), deps.hostName)) {
+  const previousManifest = decodeStoredManifest(previous.jws);
+  const secrets = await openHostSecrets(deps, previousManifest).catch(() => ({}));
+  for (const hostRole of rolesOnHost(previousManifest, deps.hostName)) {
     const settings = hostRole.role.proxy;
     const container = containers.find(
       (c) => c.labels['berth.role'] === hostRole.name && c.ipAddress,
@@ -70,7 +73,7 @@ async function restorePreviousRoutes(
     await deps.proxy
       .switchService(
         hostRole.routeName,
-        routeRequestFor(settings, targetAddress(container.ipAddress, settings.appPort)),
+        routeRequestFor(settings, targetAddress(container.ipAddress, settings.appPort), secrets),
       )
       .catch(() => undefined);
   }

@@ -106,16 +106,20 @@ export async function checkCandidates(
 export async function switchProxy(
   deps: DeployerDeps,
   id: number,
+  manifest: ReleaseManifest,
   candidates: Candidate[],
 ): Promise<void> {
   enterStep(deps, id, 'switching', 'moving new requests to the new containers');
+  const secrets = candidates.some((c) => c.hostRole.role.proxy?.tls)
+    ? await openHostSecrets(deps, manifest)
+    : {};
   for (const { hostRole, containerId } of candidates) {
     const settings = hostRole.role.proxy;
     if (!settings) continue;
     const target = await targetOf(deps, containerId, settings.appPort);
     const { previousTarget } = await deps.proxy.switchService(
       hostRole.routeName,
-      routeRequestFor(settings, target),
+      routeRequestFor(settings, target, secrets),
     );
     deps.store.recordEvent(id, 'switching', `${hostRole.routeName} → ${target}`, {
       role: hostRole.name,

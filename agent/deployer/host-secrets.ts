@@ -1,3 +1,4 @@
+import { secretNamesForHost } from '../../shared/secrets/seal-per-host.ts';
 import { BerthError } from '../../shared/errors.ts';
 import type { ReleaseManifest } from '../../shared/manifest/schema.ts';
 import type { DeployerDeps } from './deployer-deps.ts';
@@ -11,7 +12,9 @@ export async function openHostSecrets(
   const sealed = manifest.secrets[deps.hostName];
   const values = sealed ? await deps.openSecrets(sealed) : {};
   for (const { name, role } of rolesOnHost(manifest, deps.hostName)) {
-    const missing = role.secretEnv.filter((secret) => !(secret in values));
+    const missing = secretNamesForHost({ [name]: role }, deps.hostName).filter(
+      (secret) => !(secret in values),
+    );
     if (missing.length) {
       throw new BerthError(
         'SECRET_UNSEALABLE',

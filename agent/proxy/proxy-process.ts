@@ -10,6 +10,10 @@ import { createHttpsListener, type HttpsListener } from './tls/https-listener.ts
 import { setUpTls, type HttpsOptions } from './tls/tls-setup.ts';
 import { TlsServiceRoutes } from './tls/tls-service-routes.ts';
 import { createTrafficHandler } from './traffic-handler.ts';
+import { AccessLog } from './access-log.ts';
+import { applyClientLimits } from './client-limits.ts';
+import { createMetricsServer } from './metrics-endpoint.ts';
+import type { TrafficSettings } from './traffic-flags.ts';
 import { UpgradeTunnels } from './upgrade-tunnel.ts';
 import { UpstreamRegistry } from './upstream-registry.ts';
 
@@ -26,6 +30,8 @@ export interface ProxyOptions {
   shutdownTimeoutMs?: number;
   /** The HTTPS listener and ACME; absent: plain HTTP only. */
   https?: HttpsOptions;
+  /** Client timeouts, access log and metrics listener; defaults when absent. */
+  traffic?: TrafficSettings;
 }
 
 export interface RunningProxy {
@@ -45,9 +51,12 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const services = new TlsServiceRoutes(upstreams, statePath, tls, logger);
   await services.restore();
 
-  const traffic = createTrafficHandler(services, logger);
+  const traffic = createTrafficHandler(services, logger, {
+    accessLog: options.traffic?.accessLog === true ? new AccessLog(process.stdout) : undefined,
+  });
   const tunnels = new UpgradeTunnels(services, logger);
   const httpServer = createServer(httpFrontHandler(traffic, challenges, tls));
+  applyClientLimits(httpServer, options.traffic?.clientLimits);
   httpServer.on('upgrade', httpFrontUpgrade(tunnels.handle, tls));
   const httpHost = options.httpHost ?? '0.0.0.0';
   const passed = passedSockets();
@@ -57,6 +66,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       : httpServer.listen({ fd: passed.http }),
   );
   let https: HttpsListener | undefined;
+  let metricsServer: Server | undefined;
   const adminServer = createAdminServer({
     services,
     upstreams,
@@ -67,6 +77,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     if (options.https !== undefined) {
       const { port, host = httpHost } = options.https;
       const listener = createHttpsListener(tls, traffic, tunnels.handle, logger);
+      applyClientLimits(listener.server, options.traffic?.clientLimits);
       await listen(listener.server, () =>
         passed.https === undefined
           ? listener.server.listen(port, host)
@@ -75,6 +86,14 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       https = listener;
       tls.enableHttps((listener.server.address() as AddressInfo).port);
     }
+    const metricsPort = options.traffic?.metricsPort ?? 0;
+    if (metricsPort !== 0) {
+      const server = createMetricsServer(services.metrics);
+      await listen(server, () =>
+        server.listen(metricsPort, options.traffic?.metricsHost ?? '127.0.0.1'),
+      );
+      metricsServer = server;
+    }
     await claimSocketPath(adminSocketPath);
     await listen(adminServer, () => adminServer.listen(adminSocketPath));
     // Filesystem permissions are the admin API's only access control, as with kamal-proxy.
@@ -82,6 +101,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   } catch (error) {
     httpServer.close();
     https?.server.close();
+    metricsServer?.close();
     await tls.stop();
     throw error;
   }
@@ -100,7 +120,9 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     const httpClosed = closed(httpServer);
     const httpsClosed = https?.close();
     const adminClosed = closed(adminServer);
+    const metricsClosed = metricsServer ? closed(metricsServer) : undefined;
     adminServer.closeAllConnections();
+    metricsServer?.closeAllConnections();
     https?.closeSessions();
     await tls.stop();
     const timeoutMs = options.shutdownTimeoutMs ?? defaultShutdownTimeoutMs;
@@ -111,7 +133,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     https?.destroyAll();
     tunnels.destroyAll();
     await upstreams.destroyAll();
-    await Promise.all([httpClosed, httpsClosed, adminClosed]);
+    await Promise.all([httpClosed, httpsClosed, adminClosed, metricsClosed]);
     await rm(adminSocketPath, { force: true });
   }
 }

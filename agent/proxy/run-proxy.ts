@@ -1,3 +1,4 @@
+import { trafficFlagOptions, trafficSettingsFrom, type TrafficSettings } from './traffic-flags.ts';
 import { parseArgs } from 'node:util';
 import { BerthError } from '../../shared/errors.ts';
 import { createLogger } from '../../shared/logger.ts';
@@ -16,12 +17,15 @@ export interface ProxyArguments {
   statePath: string;
   /** Absent without `--https-port` (or with 0): no HTTPS listener, no ACME. */
   https?: HttpsOptions;
+  /** Client timeouts, access log, metrics listener. */
+  traffic: TrafficSettings;
 }
 
 /**
  * `berth-agent proxy --socket PATH --state PATH [--http-port N] [--http-host H]
  * [--https-port N [--https-host H] [--acme-directory URL] [--acme-email E] [--acme-ca-file P]
- * [--acme-renew-before-days D]]`: runs until SIGTERM or SIGINT, then stops accepting, lets
+ * [--acme-renew-before-days D]] [--headers-timeout-ms N] [--request-timeout-ms N]
+ * [--keep-alive-timeout-ms N] [--access-log] [--metrics-port N [--metrics-host H]]`: runs until SIGTERM or SIGINT, then stops accepting, lets
  * in-flight requests finish (up to 10 s) and resolves, so the caller can exit 0.
  */
 export async function runProxyCommand(argv: string[]): Promise<void> {
@@ -67,6 +71,7 @@ export function parseProxyArguments(argv: string[]): ProxyArguments {
         'acme-renew-before-days': { type: 'string' },
         socket: { type: 'string' },
         state: { type: 'string' },
+        ...trafficFlagOptions,
       },
       strict: true,
       allowPositionals: false,
@@ -90,6 +95,7 @@ export function parseProxyArguments(argv: string[]): ProxyArguments {
     httpHost,
     adminSocketPath: values.socket,
     statePath: values.state,
+    traffic: trafficSettingsFrom(values),
     ...(httpsPort === 0
       ? {}
       : {

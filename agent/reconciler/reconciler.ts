@@ -145,6 +145,10 @@ export class Reconciler {
       healthCheck: settings.healthCheck,
       timeoutMs: manifest.deployTimeoutMs,
     });
-    await this.#deps.proxy.switchService(hostRole.routeName, routeRequestFor(settings, target));
+    const secrets = settings.tls ? await openHostSecrets(this.#deps, manifest) : {};
+    await this.#deps.proxy.switchService(
+      hostRole.routeName,
+      routeRequestFor(settings, target, secrets),
+    );
   }
 }

@@ -6,7 +6,7 @@ import { BerthError } from '../../shared/errors.ts';
 import { buildReleaseManifest, secretNamesOf } from '../../shared/config/release-from-config.ts';
 import { DEFAULT_SECRETS_FILE, loadSecrets } from '../../shared/config/secrets-file.ts';
 import type { DeployConfig } from '../../shared/config/deploy-config.ts';
-import { sealSecretsPerHost } from '../../shared/secrets/seal-per-host.ts';
+import { sealSecretsPerHost, secretNamesForHost } from '../../shared/secrets/seal-per-host.ts';
 import { registrySecrets } from '../../shared/secrets/registry-credentials.ts';
 import type { BerthCommand } from '../cli-context.ts';
 import { loadPrivateKey } from '../keys/key-store.ts';
@@ -71,13 +71,9 @@ export const deployCommand: BerthCommand = {
       });
       // Registry credentials go sealed to every host, so agents can pull from a private registry.
       const everyHost = registrySecrets(credentials);
-      const needKeys = [
-        ...new Set(
-          Object.values(manifest.roles)
-            .filter((r) => r.secretEnv.length || credentials)
-            .flatMap((r) => r.hosts),
-        ),
-      ];
+      const needKeys = [...new Set(Object.values(manifest.roles).flatMap((r) => r.hosts))].filter(
+        (host) => credentials || secretNamesForHost(manifest.roles, host).length,
+      );
       const sealed = await sealSecretsPerHost(
         manifest.roles,
         secrets,

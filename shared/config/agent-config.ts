@@ -16,6 +16,7 @@ export const DEFAULT_API_HOST = '0.0.0.0';
 export const DEFAULT_API_PORT = 7443;
 export const DEFAULT_PROXY_HTTP_HOST = '0.0.0.0';
 export const DEFAULT_PROXY_HTTP_PORT = 80;
+export const DEFAULT_PROXY_HTTPS_PORT = 443;
 export const DEFAULT_DOCKER_SOCKET_PATH = '/var/run/docker.sock';
 export const DEFAULT_DOCKER_NETWORK = 'berth';
 export const DEFAULT_RECONCILE_INTERVAL_MS = 2_000;
@@ -57,6 +58,23 @@ const agentConfigFields = configSection({
     httpPort: port
       .default(DEFAULT_PROXY_HTTP_PORT)
       .describe('Port the proxy serves app traffic on.'),
+    httpsPort: port
+      .default(DEFAULT_PROXY_HTTPS_PORT)
+      .describe('Port the proxy serves TLS traffic on (HTTP/2 and HTTP/1.1); 0 turns HTTPS off.'),
+    acme: configSection({
+      directoryUrl: z
+        .url({ protocol: /^https$/ })
+        .optional()
+        .describe(
+          "ACME directory for automatic certificates (`proxy.ssl: true`); Let's Encrypt when absent.",
+        ),
+      email: z.string().optional().describe('Contact e-mail for the ACME account.'),
+      caFilePath: absolutePath
+        .optional()
+        .describe('Extra CA to trust for the ACME server (e.g. a private CA).'),
+    })
+      .prefault({})
+      .describe('How the proxy obtains certificates for routes with `ssl: true`.'),
     socketPath: derivedPath(
       'Admin socket the agent drives the proxy over.',
       '<dataDir>/proxy.sock',

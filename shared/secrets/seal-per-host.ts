@@ -3,11 +3,16 @@ import type { PublicJwk, PublicKey } from '../keys/jwk.ts';
 import type { ReleaseManifest } from '../manifest/schema.ts';
 import { sealSecrets } from './seal.ts';
 
-/** The secret names a host needs: those of every role that runs on it. */
+/** The secret names a host needs: env secrets and custom TLS certificates of every role on it. */
 export function secretNamesForHost(roles: ReleaseManifest['roles'], hostName: string): string[] {
   const names = Object.values(roles)
     .filter((role) => role.hosts.includes(hostName))
-    .flatMap((role) => role.secretEnv);
+    .flatMap((role) => [
+      ...role.secretEnv,
+      ...[role.proxy?.tls?.certificatePemSecret, role.proxy?.tls?.privateKeyPemSecret].filter(
+        (name): name is string => name !== undefined,
+      ),
+    ]);
   return [...new Set(names)];
 }
 

@@ -62,7 +62,14 @@ export async function createPullFleet(options: {
           'join',
           token,
           ...['--data-dir', host.dataDir, '--api-port', String(host.apiPort)],
-          ...['--http-port', String(host.httpPort), '--docker-network', host.network],
+          ...[
+            '--http-port',
+            String(host.httpPort),
+            '--https-port',
+            '0',
+            '--docker-network',
+            host.network,
+          ],
         ],
         { out: (t) => void (output += t), err: (t) => void (output += t) },
       );

@@ -47,7 +47,14 @@ export class TestHost {
       'init',
       ...['--name', this.name, '--data-dir', this.dataDir],
       ...['--api-host', '127.0.0.1', '--api-port', String(this.apiPort)],
-      ...['--http-port', String(this.httpPort), '--docker-network', this.network],
+      ...[
+        '--http-port',
+        String(this.httpPort),
+        '--https-port',
+        '0',
+        '--docker-network',
+        this.network,
+      ],
       ...['--trust-release-key', keys.release, '--trust-operator-key', keys.operator],
     ];
   }

@@ -25,8 +25,24 @@ describe('parseProxyArguments', () => {
         '/s',
         '--state',
         '/t',
+        '--headers-timeout-ms',
+        '5000',
+        '--access-log',
+        '--metrics-port',
+        '9100',
       ]),
-    ).toEqual({ httpPort: 8080, httpHost: '127.0.0.1', adminSocketPath: '/s', statePath: '/t' });
+    ).toEqual({
+      httpPort: 8080,
+      httpHost: '127.0.0.1',
+      adminSocketPath: '/s',
+      statePath: '/t',
+      traffic: {
+        clientLimits: expect.objectContaining({ headersTimeoutMs: 5000 }),
+        accessLog: true,
+        metricsPort: 9100,
+        metricsHost: '127.0.0.1',
+      },
+    });
   });
 
   it('defaults to port 80 on all interfaces', () => {

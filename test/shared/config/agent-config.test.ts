@@ -36,6 +36,8 @@ describe('loadAgentConfig', () => {
       proxy: {
         httpHost: '0.0.0.0',
         httpPort: 80,
+        httpsPort: 443,
+        acme: {},
         socketPath: '/srv/berth/proxy.sock',
         statePath: '/srv/berth/proxy-state.json',
       },
