@@ -1,8 +1,9 @@
+import { replyWithBerthErrors } from '../../shared/http/berth-error-replies.ts';
 import { chmod, unlink } from 'node:fs/promises';
 import { connect } from 'node:net';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { BerthError, isBerthError } from '../../shared/errors.ts';
+import { BerthError } from '../../shared/errors.ts';
 import type { HttpDeps } from './http-deps.ts';
 import { chooseLocalRollbackTarget } from './local-rollback.ts';
 import { deploymentRoutes } from './routes/deployments.ts';
@@ -23,13 +24,7 @@ export function buildLocalServer(deps: HttpDeps): FastifyInstance {
     loggerInstance: deps.logger,
     logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance;
-  app.setErrorHandler((error, request, reply) => {
-    if (isBerthError(error)) return reply.status(error.status).send(error.toJSON());
-    request.log.error({ err: error, url: request.url }, 'unexpected error on the local socket');
-    return reply
-      .status(500)
-      .send(new BerthError('INTERNAL', 'internal error; see the agent log').toJSON());
-  });
+  replyWithBerthErrors(app, 'agent');
 
   app.post('/local/services/:service/rollback', async (request, reply) => {
     const params = rollbackParams.safeParse(request.params);

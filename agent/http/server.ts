@@ -1,5 +1,5 @@
+import { replyWithBerthErrors } from '../../shared/http/berth-error-replies.ts';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { BerthError, isBerthError } from '../../shared/errors.ts';
 import type { HttpDeps } from './http-deps.ts';
 import { requireOperator } from './require-operator.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -24,37 +24,7 @@ export function buildServer(
   };
   const app = Fastify(serverOptions) as unknown as FastifyInstance;
 
-  app.setErrorHandler((error, request, reply) => {
-    if (isBerthError(error)) {
-      request.log.info({ code: error.code, url: request.url }, 'request refused');
-      return reply.status(error.status).send(error.toJSON());
-    }
-    const statusCode = (error as { statusCode?: number }).statusCode;
-    if (statusCode && statusCode >= 400 && statusCode < 500) {
-      return reply
-        .status(statusCode)
-        .send(
-          new BerthError(
-            'USAGE',
-            'the request is malformed; check the body and parameters',
-          ).toJSON(),
-        );
-    }
-    request.log.error({ err: error, url: request.url }, 'unexpected error');
-    return reply
-      .status(500)
-      .send(new BerthError('INTERNAL', 'internal error; see the agent log').toJSON());
-  });
-  app.setNotFoundHandler((request, reply) =>
-    reply
-      .status(404)
-      .send(
-        new BerthError(
-          'NOT_FOUND',
-          `no route ${request.method} ${request.url.split('?')[0]}`,
-        ).toJSON(),
-      ),
-  );
+  replyWithBerthErrors(app, 'agent');
 
   app.register(healthRoutes(deps));
   app.register(async (operatorScope) => {

@@ -1,5 +1,5 @@
+import { replyWithBerthErrors } from '../../shared/http/berth-error-replies.ts';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { BerthError, isBerthError } from '../../shared/errors.ts';
 import { requireAgent } from './auth/require-agent.ts';
 import { requireOperator } from './auth/require-operator.ts';
 import { dashboardRoutes } from './dashboard/dashboard-routes.ts';
@@ -33,37 +33,7 @@ export function buildControllerServer(
   };
   const app = Fastify(serverOptions) as unknown as FastifyInstance;
 
-  app.setErrorHandler((error, request, reply) => {
-    if (isBerthError(error)) {
-      request.log.info({ code: error.code, route: request.routeOptions.url }, 'request refused');
-      return reply.status(error.status).send(error.toJSON());
-    }
-    const statusCode = (error as { statusCode?: number }).statusCode;
-    if (statusCode && statusCode >= 400 && statusCode < 500) {
-      return reply
-        .status(statusCode)
-        .send(
-          new BerthError(
-            'USAGE',
-            'the request is malformed; check the body and parameters',
-          ).toJSON(),
-        );
-    }
-    request.log.error({ err: error, route: request.routeOptions.url }, 'unexpected error');
-    return reply
-      .status(500)
-      .send(new BerthError('INTERNAL', 'internal error; see the controller log').toJSON());
-  });
-  app.setNotFoundHandler((request, reply) =>
-    reply
-      .status(404)
-      .send(
-        new BerthError(
-          'NOT_FOUND',
-          `no route ${request.method} ${request.url.split('?')[0]}`,
-        ).toJSON(),
-      ),
-  );
+  replyWithBerthErrors(app, 'controller');
   // Held polls would keep close() waiting for up to longPollMaxMs: answer them now.
   app.addHook('preClose', async () => {
     deps.agentPolls.wakeAll();
