@@ -1,12 +1,19 @@
 // `npm run demo`: the README's first command. Deploys the bundled example app on this machine
 // the way a user would — keys, agent, hosts add, deploy v1, deploy v2 under load, rollback — and
 // exits non-zero if any step fails or any request is lost.
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { request } from 'undici';
+import { buildBundle } from './bundle/build.ts';
+import { agentConfigPath, loadAgentConfig } from '../shared/config/agent-config.ts';
+import { fingerprintOfPem } from '../shared/tls/self-signed-certificate.ts';
+import { pinnedAgent } from '../shared/tls/pinned-agent.ts';
+import { UnitProcess } from '../test/install/unit-process.ts';
+import { waitFor } from '../test/helpers/wait-for.ts';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { runBerth } from '../controller/berth-cli.ts';
-import { runAgentCli } from '../agent/commands/agent-cli.ts';
 import { processOutput } from '../shared/cli/run-cli.ts';
 import { ensureDockerd } from '../test/helpers/docker-daemon.ts';
 import { startRegistry } from '../test/helpers/registry.ts';
@@ -22,6 +29,33 @@ const env = {
   BERTH_OPERATOR: 'demo@localhost',
 };
 const keep = process.env.BERTH_DEMO_KEEP === '1';
+
+const repoDir = fileURLToPath(new URL('../', import.meta.url));
+
+/** `sh install.sh ARGS`, output shown; fails on a non-zero exit. */
+function installScript(...args: string[]): Promise<void> {
+  process.stdout.write(`$ sh install.sh ${args.join(' ')}\n`);
+  return new Promise((resolve, reject) => {
+    const child = spawn('sh', [join(repoDir, 'install.sh'), ...args], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`install.sh exited ${code}`)),
+    );
+  });
+}
+
+async function getAgentHealth(host: TestHost): Promise<boolean> {
+  const dispatcher = pinnedAgent(host.fingerprint);
+  try {
+    const response = await request(`${host.url}/v1/health`, { dispatcher });
+    await response.body.dump();
+    return response.statusCode === 200;
+  } finally {
+    await dispatcher.close();
+  }
+}
 
 function step(title: string): void {
   process.stdout.write(`\n\u001b[1m==> ${title}\u001b[22m\n`);
@@ -45,17 +79,6 @@ async function berth(...argv: string[]): Promise<string> {
   return captured;
 }
 
-async function agent(...argv: string[]): Promise<string> {
-  process.stdout.write(`$ berth-agent ${argv.join(' ')}\n`);
-  let captured = '';
-  const code = await runAgentCli(argv, {
-    out: (t) => void ((captured += t), processOutput.out(t)),
-    err: processOutput.err,
-  });
-  if (code !== 0) throw new Error(`berth-agent ${argv[0]} exited ${code}`);
-  return captured;
-}
-
 step('Docker engine and a local registry');
 await ensureDockerd();
 const registry = await startRegistry();
@@ -67,13 +90,11 @@ await removeDemoImageRefs(Object.values(images));
 
 await rm(root, { recursive: true, force: true });
 await mkdir(appDir, { recursive: true });
-const host = new TestHost(
-  'web-1',
-  join(root, 'agent'),
-  await freePort(),
-  await freePort(),
-  'berth-demo',
-);
+const serverRoot = join(root, 'server');
+const dataDir = join(serverRoot, 'var/lib/berth');
+const unitPath = (name: string): string => join(serverRoot, 'etc/systemd/system', name);
+const host = new TestHost('web-1', dataDir, await freePort(), await freePort(), 'berth-demo');
+const units: UnitProcess[] = [];
 let exitCode = 0;
 try {
   step('Keys (on your laptop)');
@@ -81,14 +102,35 @@ try {
   const releaseKey = /release key:\s+(\S+)/.exec(keys)?.[1] ?? '';
   const operatorKey = /operator key:\s+(\S+)/.exec(keys)?.[1] ?? '';
 
-  step('Agent (on the server)');
-  host.readFingerprint(
-    await agent(...host.initArgs({ release: releaseKey, operator: operatorKey })),
+  step('Agent (on the server): the install script, with the agent bundle');
+  const bundle = await buildBundle({ repoDir, outDir: join(root, 'bundles') });
+  process.stdout.write(`built ${bundle.path} (${(bundle.bytes / 1024 / 1024).toFixed(1)} MiB)\n`);
+  // --root keeps this demo's "server" inside .berth-demo/, so nothing on this machine is touched.
+  await installScript(
+    ...['--root', serverRoot, '--bundle', bundle.path, '--name', host.name, '--skip-docker'],
+    ...['--trust-release-key', releaseKey, '--trust-operator-key', operatorKey],
+    ...['--api-host', '127.0.0.1', '--api-port', String(host.apiPort)],
+    ...['--http-port', String(host.httpPort), '--docker-network', host.network],
   );
-  process.stdout.write(
-    `$ berth-agent run --data-dir ${host.dataDir}   (in the background; log: ${host.dataDir}/agent.log)\n`,
-  );
-  await host.start();
+  const agentConfig = await loadAgentConfig(agentConfigPath(dataDir));
+  host.fingerprint = fingerprintOfPem(await readFile(agentConfig.tls.certPath, 'utf8'));
+  process.stdout.write('starting berth-proxy and berth-agent exactly as their systemd units say\n');
+  for (const [unit, ready] of [
+    ['berth-proxy.service', () => host.proxy().health()],
+    ['berth-agent.service', () => getAgentHealth(host)],
+  ] as const) {
+    const process_ = await UnitProcess.fromUnit(
+      serverRoot,
+      unitPath(unit),
+      join(root, `${unit}.log`),
+    );
+    process_.start();
+    units.push(process_);
+    await waitFor(unit, async () => {
+      if (process_.hasExited) throw new Error(`${unit} exited:\n${await process_.log()}`);
+      return (await ready()) ? true : undefined;
+    });
+  }
 
   step('Register the host and configure the app');
   await berth('hosts', 'add', host.name, '--url', host.url, '--fingerprint', host.fingerprint);
@@ -145,7 +187,9 @@ try {
       `BERTH_DEMO_KEEP=1: agent and proxy left running (${host.proxyUrl}); files in ${root}\n`,
     );
   } else {
+    for (const unit of units.reverse()) await unit.stop();
     await host.destroy(['demo']);
+    await installScript('--root', serverRoot, '--uninstall', '--purge').catch(() => undefined);
     await registry.stop();
   }
 }
