@@ -86,7 +86,7 @@ export const initCommand: AgentCommand = {
         'On your laptop, in the app folder:',
         `  berth hosts add ${name} --url ${url} --fingerprint ${certificate.fingerprint}`,
         '',
-        `Then start it: berth-agent run --data-dir ${dataDir}`,
+        `Start it: berth-agent run --data-dir ${dataDir} (install.sh starts its systemd units itself)`,
         '',
       ].join('\n'),
     );

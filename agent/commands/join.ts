@@ -114,7 +114,7 @@ export const joinCommand: AgentCommand = {
         `  release keys:   ${setup.releaseKeys.length} trusted`,
         `  local API:      https://${values['api-host']}:${apiPort} (pull mode needs no inbound port)`,
         '',
-        `Then start it: berth-agent run --data-dir ${dataDir}`,
+        `Start it: berth-agent run --data-dir ${dataDir} (install.sh starts its systemd units itself)`,
         '',
       ].join('\n'),
     );
