@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { writeFileAtomically } from '../../shared/fs/atomic-file.ts';
+import { readFile } from 'node:fs/promises';
 import type { ServiceRoute } from './admin-protocol.ts';
 
 /**
@@ -39,41 +38,12 @@ export async function readStateFile(path: string): Promise<StateFileContents> {
   return { kind: 'loaded', entries: parsed.services };
 }
 
-/**
- * Replaces the file atomically: a crash leaves either the old table or the new one. Writes a
- * temp file in the same directory, fsyncs it, renames it over the old one, then fsyncs the
- * directory so the rename itself survives power loss.
- */
+/** Replaces the routing table atomically: a crash leaves either the old table or the new one. */
 export async function writeStateFile(path: string, services: ServiceRoute[]): Promise<void> {
-  const dir = dirname(path);
-  const tempPath = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const body = `${JSON.stringify({ version: stateFileVersion, services }, null, 2)}\n`;
-  try {
-    const file = await open(tempPath, 'w', 0o600);
-    try {
-      await file.writeFile(body);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(tempPath, path);
-  } catch (error) {
-    await rm(tempPath, { force: true });
-    throw error;
-  }
-  await syncDirectory(dir);
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } catch (error) {
-    // Some filesystems cannot fsync a directory; the rename is still atomic there.
-    if (!isErrnoCode(error, 'EINVAL') && !isErrnoCode(error, 'EISDIR')) throw error;
-  } finally {
-    await handle.close();
-  }
+  await writeFileAtomically(
+    path,
+    `${JSON.stringify({ version: stateFileVersion, services }, null, 2)}\n`,
+  );
 }
 
 function isErrnoCode(error: unknown, code: string): boolean {

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { writeFileAtomically } from '../../shared/fs/atomic-file.ts';
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 
 const cursorFile = z.object({
@@ -61,7 +61,7 @@ export class ReportCursor {
       delete next.sent[String(next.watermark)];
     }
     next.complete = next.complete.filter((id) => id > next.watermark).sort((a, b) => a - b);
-    await writeAtomically(this.#path, `${JSON.stringify(next)}\n`);
+    await writeFileAtomically(this.#path, `${JSON.stringify(next)}\n`);
     this.#state = next;
   }
 }
@@ -72,10 +72,4 @@ function parseJson(text: string): unknown {
   } catch {
     return null;
   }
-}
-
-async function writeAtomically(path: string, text: string): Promise<void> {
-  const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  await writeFile(temporary, text, { mode: 0o600, flag: 'wx' });
-  await rename(temporary, path);
 }

@@ -1,5 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { writeFileAtomically } from '../../shared/fs/atomic-file.ts';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { BerthError } from '../../shared/errors.ts';
 import { hostNamePattern } from '../../shared/manifest/schema.ts';
@@ -39,10 +40,10 @@ export async function readHostBook(cwd: string): Promise<Record<string, HostEntr
 
 export async function writeHostBook(cwd: string, hosts: Record<string, HostEntry>): Promise<void> {
   const path = hostBookPath(cwd);
-  await mkdir(dirname(path), { recursive: true });
   const sorted = Object.fromEntries(Object.entries(hosts).sort(([a], [b]) => a.localeCompare(b)));
-  await writeFile(`${path}.tmp`, `${JSON.stringify({ hosts: sorted }, null, 2)}\n`);
-  await rename(`${path}.tmp`, path);
+  await writeFileAtomically(path, `${JSON.stringify({ hosts: sorted }, null, 2)}\n`, {
+    mode: 0o644,
+  });
 }
 
 export function hostEntry(hosts: Record<string, HostEntry>, name: string): HostEntry {

@@ -1,5 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { writeFileAtomically } from '../../shared/fs/atomic-file.ts';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { BerthError } from '../../shared/errors.ts';
 
 /**
@@ -26,7 +27,5 @@ export async function pinHostKeys(cwd: string, keys: Record<string, string>): Pr
   }
   const merged = { ...pinned, ...keys };
   if (Object.keys(merged).length === Object.keys(pinned).length) return;
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(`${path}.tmp`, `${JSON.stringify(merged, null, 2)}\n`);
-  await rename(`${path}.tmp`, path);
+  await writeFileAtomically(path, `${JSON.stringify(merged, null, 2)}\n`, { mode: 0o644 });
 }

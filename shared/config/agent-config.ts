@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { writeFileAtomically } from '../fs/atomic-file.ts';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { hostNamePattern, serviceNamePattern } from '../manifest/schema.ts';
@@ -200,9 +199,6 @@ export async function writeAgentConfig(
 ): Promise<AgentConfig> {
   const config = validateConfig(agentConfigSchema, input, path);
   const text = `# berth-agent config; keys are described in docs/reference/agent-config.md\n${stringify(config, { lineWidth: 0 })}`;
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  await writeFile(temporary, text, { mode: 0o644, flag: 'wx' });
-  await rename(temporary, path);
+  await writeFileAtomically(path, text, { mode: 0o644 });
   return config;
 }

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { writeFileAtomically } from '../fs/atomic-file.ts';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { hostNamePattern, serviceNamePattern } from '../manifest/schema.ts';
@@ -126,9 +125,6 @@ export async function writeControllerConfig(
 ): Promise<ControllerConfig> {
   const config = validateConfig(controllerConfigSchema, input, path);
   const text = `# berth controller config; keys are described in docs/reference/controller-config.md\n${stringify(config, { lineWidth: 0 })}`;
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  await writeFile(temporary, text, { mode: 0o644, flag: 'wx' });
-  await rename(temporary, path);
+  await writeFileAtomically(path, text, { mode: 0o644 });
   return config;
 }

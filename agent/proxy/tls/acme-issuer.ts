@@ -6,7 +6,7 @@ import { rootCertificates } from 'node:tls';
 import * as acme from 'acme-client';
 import type { Logger } from '../../../shared/logger.ts';
 import type { AcmeChallenges } from './acme-challenges.ts';
-import { writeFileAtomically } from './atomic-file.ts';
+import { writeFileAtomically } from '../../../shared/fs/atomic-file.ts';
 
 export const letsEncryptDirectoryUrl = 'https://acme-v02.api.letsencrypt.org/directory';
 

@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SecureContext } from 'node:tls';
 import type { Logger } from '../../../shared/logger.ts';
-import { writeFileAtomically } from './atomic-file.ts';
+import { writeFileAtomically } from '../../../shared/fs/atomic-file.ts';
 import {
   storedCertificate,
   type CertificateOrigin,
