@@ -30,7 +30,9 @@ export async function checkTarget(
       if (checkTimeoutMs <= 0 || signal?.aborted === true) break;
       const status = await probe(client, healthCheck.path, checkTimeoutMs, signal);
       if (typeof status === 'number' && status >= 200 && status < 300) return { healthy: true };
-      lastStatus = String(status);
+      // A check cut short by the overall deadline says less than the answer before it.
+      const cutShort = typeof status === 'string' && checkTimeoutMs < healthCheck.timeoutMs;
+      if (!cutShort || lastStatus === 'no answer') lastStatus = String(status);
       const waitMs = Math.min(retryMs, healthCheck.intervalMs, msUntil(deadline));
       retryMs *= 2;
       if (waitMs <= 0) break;
