@@ -94,36 +94,60 @@ function hostRows(host: FleetHost, deploys: readonly HostDeployState[], now: Dat
   );
 }
 
-/** The fleet table: one row per host and service role, rendered on the server. */
-export function fleetTable(data: DashboardData, now: Date): SafeHtml {
-  const rows = data.fleet.hosts.flatMap((host) => hostRows(host, data.deploys, now));
+const fleetHeaders = [
+  'Host',
+  'State',
+  'Connection',
+  'Last seen',
+  'Status',
+  'Service',
+  'Role',
+  'Version',
+  'Health',
+  'Deploy',
+];
+const releaseHeaders = [
+  'Service',
+  'Sequence',
+  'Version',
+  'Published by',
+  'Published',
+  'Issued by',
+  'Hosts',
+];
+
+/** A table with a header row, and one row saying `empty` across all columns when there are no rows. */
+function dataTable(
+  id: string,
+  headers: readonly string[],
+  rows: readonly SafeHtml[],
+  empty: SafeHtml,
+): SafeHtml {
   const body =
     rows.length > 0
       ? rows
       : [
           html`<tr>
-            <td colspan="10" class="empty">No hosts yet: <code>berth hosts add NAME</code></td>
+            <td colspan="${headers.length}" class="empty">${empty}</td>
           </tr>`,
         ];
-  return html`<table id="fleet-table">
+  return html`<table id="${id}">
     <thead>
       <tr>
-        <th>Host</th>
-        <th>State</th>
-        <th>Connection</th>
-        <th>Last seen</th>
-        <th>Status</th>
-        <th>Service</th>
-        <th>Role</th>
-        <th>Version</th>
-        <th>Health</th>
-        <th>Deploy</th>
+        ${headers.map((header) => html`<th>${header}</th>`)}
       </tr>
     </thead>
     <tbody>
       ${body}
     </tbody>
   </table>`;
+}
+
+/** The fleet table: one row per host and service role, rendered on the server. */
+export function fleetTable(data: DashboardData, now: Date): SafeHtml {
+  const rows = data.fleet.hosts.flatMap((host) => hostRows(host, data.deploys, now));
+  const empty = html`No hosts yet: <code>berth hosts add NAME</code>`;
+  return dataTable('fleet-table', fleetHeaders, rows, empty);
 }
 
 /** Recent releases with who published them and how far each host got. */
@@ -145,28 +169,5 @@ export function releasesTable(data: DashboardData, now: Date): SafeHtml {
       <td>${hosts}</td>
     </tr>`;
   });
-  const body =
-    rows.length > 0
-      ? rows
-      : [
-          html`<tr>
-            <td colspan="7" class="empty">No releases yet.</td>
-          </tr>`,
-        ];
-  return html`<table id="releases-table">
-    <thead>
-      <tr>
-        <th>Service</th>
-        <th>Sequence</th>
-        <th>Version</th>
-        <th>Published by</th>
-        <th>Published</th>
-        <th>Issued by</th>
-        <th>Hosts</th>
-      </tr>
-    </thead>
-    <tbody>
-      ${body}
-    </tbody>
-  </table>`;
+  return dataTable('releases-table', releaseHeaders, rows, html`No releases yet.`);
 }
