@@ -196,6 +196,29 @@ export const errorCatalog = {
     meaning: "The agent's TLS certificate does not match the pinned fingerprint.",
     fix: 'Re-register the host with the fingerprint `berth-agent init` printed.',
   },
+  CONTROL_INVALID: {
+    status: 400,
+    meaning:
+      'A service control (maintenance, pause, resume) does not match its schema, or expires before it was issued.',
+    fix: 'Issue it again with a current `berth`.',
+  },
+  CONTROL_EXPIRED: {
+    status: 403,
+    meaning: 'The service control is past its expiresAt: a stale control must not apply late.',
+    fix: 'Issue the command again (`berth maintenance`, `berth pause`, `berth resume`).',
+  },
+  CONTROL_REPLAYED: {
+    status: 409,
+    meaning:
+      'The service control sequence is not greater than the last one applied (or published) for this service.',
+    fix: 'Issue the command again; `berth` picks a higher sequence.',
+  },
+  CONTROL_INCOMPLETE: {
+    status: 500,
+    meaning:
+      'A target host did not apply the service control (offline, refused it, or still silent when berth stopped waiting).',
+    fix: 'Read the per-host lines; an offline host applies it when it reconnects, if before it expires.',
+  },
   INTERNAL: {
     status: 500,
     meaning: 'An unexpected error; the details are in the server log.',

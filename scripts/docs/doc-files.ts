@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { agentConfigSchema } from '../../shared/config/agent-config.ts';
 import { controllerConfigSchema } from '../../shared/config/controller-config.ts';
 import { deployConfigSchema } from '../../shared/config/deploy-config.ts';
+import { serviceControlSchema } from '../../shared/manifest/control-schema.ts';
 import { releaseManifestSchema } from '../../shared/manifest/schema.ts';
 import { renderErrorReference } from './error-reference.ts';
 import { jsonSchemaOf, renderSchemaPage, schemaRows } from './schema-reference.ts';
@@ -70,6 +71,20 @@ const schemaDocs: SchemaDoc[] = [
       '[release-manifest.schema.json](release-manifest.schema.json).',
     ].join('\n'),
     schema: releaseManifestSchema,
+  },
+  {
+    name: 'service-control',
+    title: 'Service control',
+    source: 'shared/manifest/control-schema.ts',
+    intro: [
+      'The payload of a signed service control (`berth maintenance`, `berth pause`, `berth resume` in',
+      'pull mode): a compact JWS (EdDSA, `typ: berth-control+jws`, signed by a release key) whose',
+      'payload is this JSON. Agents apply it only if the signature is by a trusted release key, the',
+      'fleet matches, the host is named in `hosts`, `sequence` is above the last control applied for',
+      'the service, and it is not past `expiresAt`. Durations are in milliseconds. JSON Schema:',
+      '[service-control.schema.json](service-control.schema.json).',
+    ].join('\n'),
+    schema: serviceControlSchema,
   },
 ];
 

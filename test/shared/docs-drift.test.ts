@@ -24,6 +24,8 @@ describe('generated docs', () => {
       'docs/reference/controller-config.schema.json',
       'docs/reference/release-manifest.md',
       'docs/reference/release-manifest.schema.json',
+      'docs/reference/service-control.md',
+      'docs/reference/service-control.schema.json',
     ]);
   });
 
