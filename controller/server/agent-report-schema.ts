@@ -21,6 +21,7 @@ const roleStatus = z.object({
   health: name,
   since: z.string().max(64).nullable(),
   container: z.string().max(256).nullable(),
+  canaryPercent: z.number().int().min(1).max(99).optional(),
 });
 const release = { service: name, sequence: z.number().int().positive() };
 
@@ -39,6 +40,25 @@ export const agentReportSchema = z.object({
     )
     .max(200),
   refusals: z.array(z.object({ ...release, code: name, message: text })).max(200),
+  controls: z
+    .array(
+      z.object({
+        ...release,
+        outcome: z.enum(['applied', 'refused']),
+        error: z.object({ code: name, message: text }).nullable(),
+        routes: z
+          .array(
+            z.object({
+              route: name,
+              maintenance: z.object({ message: text }).nullable(),
+              pause: z.object({ maxPauseMs: z.number().int() }).nullable(),
+            }),
+          )
+          .max(100),
+      }),
+    )
+    .max(200)
+    .default([]),
 });
 
 export type CheckedAgentReport = z.output<typeof agentReportSchema>;

@@ -4,7 +4,10 @@ import { BerthError } from '../../shared/errors.ts';
 const count = z.coerce.number().int().nonnegative();
 
 export const waitQuery = z.object({ waitMs: count.default(0) });
-export const pollQuery = waitQuery.extend({ known: z.string().max(16_384).optional() });
+export const pollQuery = waitQuery.extend({
+  known: z.string().max(16_384).optional(),
+  controls: z.string().max(16_384).optional(),
+});
 export const progressQuery = waitQuery.extend({ after: count.optional() });
 export const limitQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) });
 export const releasesQuery = limitQuery.extend({ service: z.string().min(1).optional() });

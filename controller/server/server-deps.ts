@@ -35,7 +35,7 @@ export interface ControllerServerDeps {
   store: ControllerStore;
   /** Agents' release polls, keyed by host name. */
   agentPolls: PollHub;
-  /** Operators' progress polls, keyed by `releaseKey(service, sequence)`. */
+  /** Operators' progress polls, keyed by `releaseKey(…)` or `controlKey(…)`. */
   progressPolls: PollHub;
   sessions: SessionBook;
   logger: Logger;
@@ -44,4 +44,8 @@ export interface ControllerServerDeps {
 
 export function releaseKey(service: string, sequence: number): string {
   return `${service}#${sequence}`;
+}
+
+export function controlKey(service: string, sequence: number): string {
+  return `control:${service}#${sequence}`;
 }

@@ -5,6 +5,7 @@ import { requireOperator } from './auth/require-operator.ts';
 import { dashboardRoutes } from './dashboard/dashboard-routes.ts';
 import { agentPollRoutes } from './routes/agent-polls.ts';
 import { agentReportRoutes } from './routes/agent-reports.ts';
+import { controlRoutes } from './routes/controls.ts';
 import { fleetRoutes } from './routes/fleet.ts';
 import { hostRoutes } from './routes/hosts.ts';
 import { identityRoutes } from './routes/identity.ts';
@@ -54,6 +55,7 @@ export function buildControllerServer(
     operatorScope.addHook('onRequest', requireOperator(deps));
     await operatorScope.register(hostRoutes(deps));
     await operatorScope.register(releaseRoutes(deps));
+    await operatorScope.register(controlRoutes(deps));
     await operatorScope.register(progressRoutes(deps));
     await operatorScope.register(fleetRoutes(deps));
   });

@@ -18,17 +18,25 @@
  *   GET    /v1/status                                operator → FleetStatus
  *   GET    /v1/audit?limit=                          operator → { entries: AuditEntry[] }
  *   POST   /v1/join                 JoinRequest      join token → JoinAnswer
- *   GET    /v1/agents/:name/releases?known=&waitMs=  agent → { releases: string[] } (held ≤ 30 s)
+ *   POST   /v1/controls             {control: jws}   operator → 201 PublishedControl
+ *   GET    /v1/controls?service=&limit=              operator → { controls: ControlHistoryEntry[] }
+ *   GET    /v1/controls/:service/:sequence?settled=&waitMs=
+ *                                                    operator → ControlHistoryEntry (held until more hosts settled)
+ *   GET    /v1/agents/:name/releases?known=&controls=&waitMs=
+ *                                                    agent → AgentPollAnswer (held ≤ 30 s)
  *   POST   /v1/agents/:name/reports AgentReport      agent → 204
  *   GET    /  /login  POST /login  POST /logout  GET /dashboard.json   the web dashboard (session cookie)
  *
  * Long-polls: `waitMs` defaults to 0 (answer at once) and is capped by the controller's
  * longPollMaxMs. `known` is base64url JSON `{service: highestSequence}`; the answer holds, per
- * service, only the newest release targeting the host whose sequence is above it. A progress
+ * service, only the newest release targeting the host whose sequence is above it. `controls`
+ * (same encoding, per service the highest control sequence the agent has decided on) asks for
+ * signed service controls too: every control still pending for the host above it, oldest first.
+ * Without it the answer has no `controls` (agents from before controls). A progress
  * poll is held only when `after` is given and no event is newer; any report for the release
  * (a state change, even without events) ends the hold.
  */
-import type { AgentEvent, AgentRoleStatus } from './agent-api.ts';
+import type { AgentEvent, AgentRoleStatus, AgentRouteControls } from './agent-api.ts';
 
 export interface ControllerIdentity {
   name: string;
@@ -162,4 +170,56 @@ export interface AgentReport {
   };
   progress: DeploymentProgressReport[];
   refusals: ReleaseRefusal[];
+  /** Service controls applied or refused since the last report; absent when none. */
+  controls?: ControlReport[];
+}
+
+/** The answer to an agent's poll: signed releases, and signed controls when it asked for them. */
+export interface AgentPollAnswer {
+  releases: string[];
+  controls?: string[];
+}
+
+/** What an agent did with a signed service control (shared/manifest/control-schema.ts). */
+export interface ControlReport {
+  service: string;
+  sequence: number;
+  outcome: 'applied' | 'refused';
+  /** Why it was refused; null when applied. */
+  error: { code: string; message: string } | null;
+  /** The routes' controls after applying; empty when refused. */
+  routes: AgentRouteControls[];
+}
+
+export interface PublishedControl {
+  service: string;
+  sequence: number;
+  action: string;
+  targets: string[];
+  expiresAt: string;
+}
+
+/** One target's result: pending until it reports; expired when still pending past expiresAt. */
+export interface ControlHostResult {
+  state: 'pending' | 'applied' | 'refused' | 'expired';
+  error: { code: string; message: string } | null;
+  routes: AgentRouteControls[];
+  updatedAt: string;
+}
+
+export interface ControlHistoryEntry {
+  service: string;
+  sequence: number;
+  action: string;
+  message: string | null;
+  maxPauseMs: number | null;
+  issuedBy: string;
+  /** Operator (token subject) who uploaded it. */
+  publishedBy: string;
+  publishedAt: string;
+  expiresAt: string;
+  hosts: Record<string, ControlHostResult>;
+  /** Hosts that applied or refused it: pass back as `settled` to wait for more. */
+  settled: number;
+  jws: string;
 }

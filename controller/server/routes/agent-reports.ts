@@ -1,14 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { BerthError } from '../../../shared/errors.ts';
 import { agentReportSchema } from '../agent-report-schema.ts';
-import { releaseKey, type ControllerServerDeps } from '../server-deps.ts';
+import { controlKey, releaseKey, type ControllerServerDeps } from '../server-deps.ts';
 
 /** Room for a full report: up to 500 events of up to 16 KiB each, after a long outage. */
 const REPORT_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
 
 /**
- * Agent: its status, deployment progress and refusals. Progress goes only to releases that
- * target the reporting host; everything else is ignored. Wakes the operators following them.
+ * Agent: its status, deployment progress, refusals and service control results. Progress and
+ * results go only to releases and controls that target the reporting host; everything else is
+ * ignored. Wakes the operators following them.
  */
 export function agentReportRoutes(deps: ControllerServerDeps) {
   const { store } = deps;
@@ -22,7 +23,7 @@ export function agentReportRoutes(deps: ControllerServerDeps) {
         if (!parsed.success) {
           throw new BerthError(
             'USAGE',
-            'body must be an agent report {status, progress, refusals}',
+            'body must be an agent report {status, progress, refusals, controls?}',
           );
         }
         const report = parsed.data;
@@ -49,6 +50,11 @@ export function agentReportRoutes(deps: ControllerServerDeps) {
               store.progress.record(name, refusal, { state: 'refused', error, events: [event] })
             ) {
               changed.add(releaseKey(refusal.service, refusal.sequence));
+            }
+          }
+          for (const control of report.controls) {
+            if (store.controls.record(name, control)) {
+              changed.add(controlKey(control.service, control.sequence));
             }
           }
         });

@@ -1,20 +1,23 @@
 import Database from 'better-sqlite3';
 import { AuditLog } from './audit-log.ts';
+import { ControlTable } from './control-table.ts';
 import { HostTable } from './host-table.ts';
 import { migrate } from './migrations.ts';
 import { ProgressTable } from './progress-table.ts';
 import { ReleaseTable } from './release-table.ts';
 
 /**
- * The controller's durable memory: hosts, releases, per-host progress, last reported status and
- * the audit log. All SQL of the controller lives in this folder. It never holds a secret in
- * clear: join secrets are stored as hashes, and release secrets arrive sealed per host.
+ * The controller's durable memory: hosts, releases, per-host progress, service controls, last
+ * reported status and the audit log. All SQL of the controller lives in this folder. It never
+ * holds a secret in clear: join secrets are stored as hashes, and release secrets arrive sealed
+ * per host.
  */
 export class ControllerStore {
   readonly hosts: HostTable;
   readonly releases: ReleaseTable;
   readonly progress: ProgressTable;
   readonly audit: AuditLog;
+  readonly controls: ControlTable;
   readonly #db: Database.Database;
 
   constructor(path: string, options: { now?: () => Date } = {}) {
@@ -30,6 +33,7 @@ export class ControllerStore {
     this.releases = new ReleaseTable(this.#db);
     this.progress = new ProgressTable(this.#db, now);
     this.audit = new AuditLog(this.#db, now);
+    this.controls = new ControlTable(this.#db, now);
   }
 
   /** Runs `work` in one transaction: all of its writes land, or none do. */

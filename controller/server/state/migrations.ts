@@ -67,6 +67,33 @@ const migrations: string[] = [
     detail TEXT NOT NULL
   );
   `,
+  `
+  CREATE TABLE controls (
+    service      TEXT    NOT NULL,
+    sequence     INTEGER NOT NULL,
+    action       TEXT    NOT NULL,
+    message      TEXT,
+    max_pause_ms INTEGER,
+    issued_by    TEXT    NOT NULL,
+    published_by TEXT    NOT NULL,
+    published_at TEXT    NOT NULL,
+    expires_at   TEXT    NOT NULL,
+    jws          TEXT    NOT NULL,
+    PRIMARY KEY (service, sequence)
+  );
+  CREATE TABLE control_hosts (
+    service    TEXT    NOT NULL,
+    sequence   INTEGER NOT NULL,
+    host       TEXT    NOT NULL REFERENCES hosts (name),
+    state      TEXT    NOT NULL CHECK (state IN ('pending', 'applied', 'refused')),
+    error      TEXT,
+    routes     TEXT,
+    updated_at TEXT    NOT NULL,
+    PRIMARY KEY (service, sequence, host),
+    FOREIGN KEY (service, sequence) REFERENCES controls (service, sequence)
+  );
+  CREATE INDEX control_hosts_by_host ON control_hosts (host, state, service, sequence);
+  `,
 ];
 
 export function migrate(db: Database): void {
