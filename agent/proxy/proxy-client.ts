@@ -129,9 +129,8 @@ export class ProxyClient {
     body?: unknown,
     timeoutMs = defaultCallTimeoutMs,
   ): Promise<T> {
-    let statusCode: number;
-    let text: string;
-    try {
+    let reply: { statusCode: number; text: string };
+    const send = async (): Promise<{ statusCode: number; text: string }> => {
       const response = await this.#client.request({
         method,
         path,
@@ -140,8 +139,15 @@ export class ProxyClient {
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
-      statusCode = response.statusCode;
-      text = await response.body.text();
+      return { statusCode: response.statusCode, text: await response.body.text() };
+    };
+    try {
+      // A proxy handing over to its successor closes idle admin connections; a command sent
+      // on one just then never reached it, so sending it once more is safe.
+      reply = await send().catch((error: unknown) => {
+        if (!isClosedUnderneath(error)) throw error;
+        return send();
+      });
     } catch (error) {
       throw new BerthError(
         'PROXY_UNAVAILABLE',
@@ -149,9 +155,15 @@ export class ProxyClient {
         { cause: error },
       );
     }
+    const { statusCode, text } = reply;
     if (statusCode >= 200 && statusCode < 300) return JSON.parse(text) as T;
     throw toBerthError(statusCode, text);
   }
+}
+
+function isClosedUnderneath(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE';
 }
 
 function toBerthError(statusCode: number, text: string): BerthError {

@@ -1,6 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { connect, type AddressInfo, type Server as NetServer } from 'node:net';
-import { chmod, mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { BerthError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
@@ -16,6 +15,17 @@ import { createMetricsServer } from './metrics-endpoint.ts';
 import type { TrafficSettings } from './traffic-flags.ts';
 import { UpgradeTunnels } from './upgrade-tunnel.ts';
 import { UpstreamRegistry } from './upstream-registry.ts';
+import { ConnectionDrainer } from './connection-drainer.ts';
+import { awaitPredecessor, inheritedListeners, spawnSuccessor } from './listener-handover.ts';
+import {
+  addressOf,
+  bindAdminSocket,
+  closed,
+  listen,
+  listenOn,
+  passedSockets,
+  settlesWithin,
+} from './listen-sockets.ts';
 
 export const defaultShutdownTimeoutMs = 10_000;
 
@@ -40,11 +50,21 @@ export interface RunningProxy {
   httpsAddress?: { host: string; port: number };
   /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), then exits. */
   close(): Promise<void>;
+  /**
+   * Starts a fresh copy of this process on the same listening sockets and, once it serves,
+   * lets go of this one's clients; `close()` then resolves when they are gone. Resolves with
+   * the new process id; on failure this process keeps serving.
+   */
+  handOver(): Promise<number>;
 }
 
 /** Starts the proxy: restores the routing table, then serves app traffic and the admin socket. */
 export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const { logger, statePath, adminSocketPath } = options;
+  const inherited = inheritedListeners();
+  // A successor loads the routing table only once its predecessor has stopped changing it.
+  const predecessor = inherited.http === undefined ? undefined : await awaitPredecessor();
+  const systemd = passedSockets();
   await mkdir(dirname(statePath), { recursive: true });
   const upstreams = new UpstreamRegistry(logger);
   const { tls, challenges } = await setUpTls(dirname(statePath), options.https, logger);
@@ -55,16 +75,13 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     accessLog: options.traffic?.accessLog === true ? new AccessLog(process.stdout) : undefined,
   });
   const tunnels = new UpgradeTunnels(services, logger);
+  const drainer = new ConnectionDrainer();
   const httpServer = createServer(httpFrontHandler(traffic, challenges, tls));
   applyClientLimits(httpServer, options.traffic?.clientLimits);
   httpServer.on('upgrade', httpFrontUpgrade(tunnels.handle, tls));
+  drainer.track(httpServer);
   const httpHost = options.httpHost ?? '0.0.0.0';
-  const passed = passedSockets();
-  await listen(httpServer, () =>
-    passed.http === undefined
-      ? httpServer.listen(options.httpPort, httpHost)
-      : httpServer.listen({ fd: passed.http }),
-  );
+  await listenOn(httpServer, inherited.http ?? systemd.http, options.httpPort, httpHost);
   let https: HttpsListener | undefined;
   let metricsServer: Server | undefined;
   const adminServer = createAdminServer({
@@ -78,26 +95,21 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       const { port, host = httpHost } = options.https;
       const listener = createHttpsListener(tls, traffic, tunnels.handle, logger);
       applyClientLimits(listener.server, options.traffic?.clientLimits);
-      await listen(listener.server, () =>
-        passed.https === undefined
-          ? listener.server.listen(port, host)
-          : listener.server.listen({ fd: passed.https }),
-      );
+      drainer.track(listener.server);
+      await listenOn(listener.server, inherited.https ?? systemd.https, port, host);
       https = listener;
-      tls.enableHttps((listener.server.address() as AddressInfo).port);
+      tls.enableHttps(addressOf(listener.server).port);
     }
     const metricsPort = options.traffic?.metricsPort ?? 0;
     if (metricsPort !== 0) {
       const server = createMetricsServer(services.metrics);
-      await listen(server, () =>
-        server.listen(metricsPort, options.traffic?.metricsHost ?? '127.0.0.1'),
-      );
+      const metricsHost = options.traffic?.metricsHost ?? '127.0.0.1';
+      await listenOn(server, inherited.metrics, metricsPort, metricsHost);
       metricsServer = server;
     }
-    await claimSocketPath(adminSocketPath);
-    await listen(adminServer, () => adminServer.listen(adminSocketPath));
-    // Filesystem permissions are the admin API's only access control, as with kamal-proxy.
-    await chmod(adminSocketPath, 0o660);
+    await (inherited.admin === undefined
+      ? bindAdminSocket(adminServer, adminSocketPath)
+      : listen(adminServer, () => adminServer.listen({ fd: inherited.admin })));
   } catch (error) {
     httpServer.close();
     https?.server.close();
@@ -105,7 +117,9 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     await tls.stop();
     throw error;
   }
+  predecessor?.ready();
 
+  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? defaultShutdownTimeoutMs;
   let closing: Promise<void> | undefined;
   return {
     httpAddress: addressOf(httpServer),
@@ -114,7 +128,48 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       closing ??= shutDown();
       return closing;
     },
+    handOver,
   };
+
+  async function handOver(): Promise<number> {
+    if (closing !== undefined) throw new BerthError('USAGE', 'the proxy is already stopping');
+    if (systemd.http !== undefined || systemd.https !== undefined) {
+      throw new BerthError('USAGE', 'this proxy serves on sockets systemd holds', {
+        hint: 'Restart it with `systemctl restart berth-proxy`; berth-proxy.socket keeps new connections waiting meanwhile.',
+      });
+    }
+    const successor = spawnSuccessor({
+      http: httpServer,
+      ...(https === undefined ? {} : { https: https.server }),
+      ...(metricsServer === undefined ? {} : { metrics: metricsServer }),
+      admin: adminServer,
+    });
+    // Admin commands wait in the socket's backlog from here until the successor takes them.
+    if (!(await settlesWithin(closed(adminServer), shutdownTimeoutMs))) {
+      adminServer.closeAllConnections();
+    }
+    successor.go();
+    let successorPid: number;
+    try {
+      successorPid = await successor.ready;
+    } catch (error) {
+      await bindAdminSocket(adminServer, adminSocketPath);
+      throw error;
+    }
+    closing = retire();
+    return successorPid;
+  }
+
+  /** After a handover: the successor owns the sockets and the admin path; drain and stop. */
+  async function retire(): Promise<void> {
+    metricsServer?.close();
+    metricsServer?.closeAllConnections();
+    https?.closeSessions();
+    if (!(await drainer.drain(shutdownTimeoutMs))) {
+      logger.warn({ remaining: upstreams.inFlight }, 'handover drain cut connections still open');
+    }
+    await cutEverything();
+  }
 
   async function shutDown(): Promise<void> {
     const httpClosed = closed(httpServer);
@@ -124,74 +179,19 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     adminServer.closeAllConnections();
     metricsServer?.closeAllConnections();
     https?.closeSessions();
-    await tls.stop();
-    const timeoutMs = options.shutdownTimeoutMs ?? defaultShutdownTimeoutMs;
-    if (!(await upstreams.whenIdle(timeoutMs))) {
+    if (!(await upstreams.whenIdle(shutdownTimeoutMs))) {
       logger.warn({ remaining: upstreams.inFlight }, 'shutdown cut in-flight requests');
     }
+    await cutEverything();
+    await Promise.all([httpClosed, httpsClosed, adminClosed, metricsClosed]);
+    await rm(adminSocketPath, { force: true });
+  }
+
+  async function cutEverything(): Promise<void> {
+    await tls.stop();
     httpServer.closeAllConnections();
     https?.destroyAll();
     tunnels.destroyAll();
     await upstreams.destroyAll();
-    await Promise.all([httpClosed, httpsClosed, adminClosed, metricsClosed]);
-    await rm(adminSocketPath, { force: true });
   }
-}
-
-/**
- * The listening sockets systemd passed (berth-proxy.socket, FileDescriptorName=http or https).
- * systemd holds them while the proxy restarts, so connections wait instead of being refused.
- */
-export function passedSockets(
-  env: NodeJS.ProcessEnv = process.env,
-  pid: number = process.pid,
-): { http?: number; https?: number } {
-  if (env.LISTEN_PID !== String(pid)) return {};
-  const names = (env.LISTEN_FDNAMES ?? '').split(':');
-  const sockets: { http?: number; https?: number } = {};
-  for (let index = 0; index < Number(env.LISTEN_FDS ?? '0'); index++) {
-    const name = names[index] || 'http';
-    if (name === 'http' || name === 'https') sockets[name] ??= 3 + index;
-  }
-  return sockets;
-}
-
-/** Removes a stale socket file, but refuses to steal one that another proxy still answers on. */
-async function claimSocketPath(socketPath: string): Promise<void> {
-  await mkdir(dirname(socketPath), { recursive: true });
-  const isAnswering = await new Promise<boolean>((resolve) => {
-    const socket = connect(socketPath);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-  if (isAnswering) {
-    throw new BerthError('USAGE', `another process already answers on ${socketPath}`, {
-      hint: 'Stop the other proxy, or pass a different --socket.',
-    });
-  }
-  await rm(socketPath, { force: true });
-}
-
-function addressOf(server: NetServer): { host: string; port: number } {
-  const address = server.address() as AddressInfo;
-  return { host: address.address, port: address.port };
-}
-
-function listen(server: NetServer, start: () => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.once('listening', () => {
-      server.off('error', reject);
-      resolve();
-    });
-    start();
-  });
-}
-
-/** Starts closing `server` (no new connections) and resolves once every connection has ended. */
-function closed(server: Server): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
 }

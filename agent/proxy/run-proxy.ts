@@ -25,8 +25,10 @@ export interface ProxyArguments {
  * `berth-agent proxy --socket PATH --state PATH [--http-port N] [--http-host H]
  * [--https-port N [--https-host H] [--acme-directory URL] [--acme-email E] [--acme-ca-file P]
  * [--acme-renew-before-days D]] [--headers-timeout-ms N] [--request-timeout-ms N]
- * [--keep-alive-timeout-ms N] [--access-log] [--metrics-port N [--metrics-host H]]`: runs until SIGTERM or SIGINT, then stops accepting, lets
- * in-flight requests finish (up to 10 s) and resolves, so the caller can exit 0.
+ * [--keep-alive-timeout-ms N] [--access-log] [--metrics-port N [--metrics-host H]]`: runs until
+ * SIGTERM or SIGINT, then stops accepting, lets in-flight requests finish (up to 10 s) and
+ * resolves, so the caller can exit 0. On SIGUSR2 it hands its sockets to a new copy of itself
+ * and resolves once its own clients are gone.
  */
 export async function runProxyCommand(argv: string[]): Promise<void> {
   const args = parseProxyArguments(argv);
@@ -41,16 +43,30 @@ export async function runProxyCommand(argv: string[]): Promise<void> {
     },
     'proxy ready',
   );
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+  const stopReason = await new Promise<string>((resolve) => {
     const onSignal = (name: NodeJS.Signals): void => {
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
+      process.off('SIGUSR2', onRestart);
       resolve(name);
+    };
+    // SIGUSR2, as nginx's binary upgrade: a fresh process (the binary now on disk) takes over.
+    const onRestart = (): void => {
+      logger.info('handing the listening sockets to a new proxy process');
+      proxy.handOver().then(
+        (successorPid) => {
+          process.off('SIGUSR2', onRestart);
+          resolve(`handed over to pid ${successorPid}`);
+        },
+        (error: unknown) =>
+          logger.error({ err: error }, 'restart failed; this process keeps serving'),
+      );
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    process.on('SIGUSR2', onRestart);
   });
-  logger.info({ signal }, 'proxy stopping');
+  logger.info({ reason: stopReason }, 'proxy stopping');
   await proxy.close();
   logger.info('proxy stopped');
 }
