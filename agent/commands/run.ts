@@ -9,6 +9,7 @@ import {
 import { createLogger } from '../../shared/logger.ts';
 import { verifyOperatorToken } from '../../shared/auth/operator-token.ts';
 import { formatPublicKey, parsePublicKeys, readKeyFile } from '../../shared/keys/index.ts';
+import { verifyControl } from '../../shared/manifest/control-policy.ts';
 import { verifyRelease } from '../../shared/manifest/release-policy.ts';
 import { openSecrets } from '../../shared/secrets/seal.ts';
 import { AgentStore } from '../state/agent-store.ts';
@@ -20,6 +21,7 @@ import { Reconciler } from '../reconciler/reconciler.ts';
 import { buildServer } from '../http/server.ts';
 import type { HttpDeps } from '../http/http-deps.ts';
 import { describeHost } from '../http/host-status.ts';
+import { changeServiceControls } from '../http/service-control-changes.ts';
 import { buildLocalServer, listenOnSocket, LOCAL_SOCKET_FILE_NAME } from '../http/local-server.ts';
 import { startPullMode } from '../puller/pull-mode.ts';
 import { ensureProxyRunning } from './ensure-proxy.ts';
@@ -122,6 +124,16 @@ export const runCommand: AgentCommand = {
       deployer,
       signingKey,
       verifyRelease: verifyIncoming,
+      // Signed by the same release keys, checked like a release (fleet, target, sequence, expiry).
+      verifyControl: (jws: string) =>
+        verifyControl(jws, {
+          trustedKeys: releaseKeys,
+          fleet: config.fleet,
+          hostName: config.name,
+          lastAppliedSequence: (service: string) => store.controls.lastSequence(service),
+          now: new Date(),
+        }),
+      applyControl: (service, action) => changeServiceControls(httpDeps, service, action),
       describeHost: () => describeHost(httpDeps),
       logger,
     });

@@ -10,7 +10,17 @@ import { callController, ControllerCallError } from './controller-call.ts';
 const ANSWER_GRACE_MS = 15_000;
 const REPORT_TIMEOUT_MS = 30_000;
 
-const releasesAnswer = z.object({ releases: z.array(z.string().max(1_000_000)).max(1_000) });
+const pollAnswer = z.object({
+  releases: z.array(z.string().max(1_000_000)).max(1_000),
+  // Absent from controllers that predate service controls.
+  controls: z.array(z.string().max(100_000)).max(1_000).default([]),
+});
+
+/** What one poll brought: signed releases and signed service controls, unverified. */
+export interface PolledWork {
+  releases: string[];
+  controls: string[];
+}
 
 export interface ControllerLinkOptions {
   url: string;
@@ -23,7 +33,7 @@ export interface ControllerLinkOptions {
 }
 
 /**
- * The agent's side of the controller API: long-poll for releases, push reports. TLS is pinned
+ * The agent's side of the controller API: long-poll for releases and service controls, push reports. TLS is pinned
  * to the fingerprint from the join token, and every request carries a fresh token signed
  * with this host's identity key.
  */
@@ -36,16 +46,23 @@ export class ControllerLink {
     this.#dispatcher = dispatcher ?? pinnedAgent(options.fingerprint);
   }
 
-  /** Releases newer than `known` (service → highest sequence); the controller holds the call up to waitMs. */
-  async pollReleases(
+  /**
+   * Releases newer than `known` (service → highest sequence) and, when `knownControls` is given,
+   * service controls above it; the controller holds the call up to waitMs.
+   */
+  async poll(
     known: Record<string, number>,
     waitMs: number,
     signal: AbortSignal,
-  ): Promise<string[]> {
+    knownControls?: Record<string, number>,
+  ): Promise<PolledWork> {
     const query = new URLSearchParams({
       known: Buffer.from(JSON.stringify(known)).toString('base64url'),
       waitMs: String(waitMs),
     });
+    if (knownControls) {
+      query.set('controls', Buffer.from(JSON.stringify(knownControls)).toString('base64url'));
+    }
     const answer = await callController(this.#options.url, this.#dispatcher, {
       method: 'GET',
       path: `${this.#agentPath()}/releases?${query.toString()}`,
@@ -53,7 +70,7 @@ export class ControllerLink {
       timeoutMs: waitMs + ANSWER_GRACE_MS,
       signal,
     });
-    const parsed = releasesAnswer.safeParse(answer);
+    const parsed = pollAnswer.safeParse(answer);
     if (!parsed.success) {
       throw new ControllerCallError(
         'INTERNAL',
@@ -61,7 +78,16 @@ export class ControllerLink {
         { httpStatus: 502 },
       );
     }
-    return parsed.data.releases;
+    return parsed.data;
+  }
+
+  /** Releases newer than `known` (service → highest sequence); the controller holds the call up to waitMs. */
+  async pollReleases(
+    known: Record<string, number>,
+    waitMs: number,
+    signal: AbortSignal,
+  ): Promise<string[]> {
+    return (await this.poll(known, waitMs, signal)).releases;
   }
 
   async sendReport(report: AgentReport, signal?: AbortSignal): Promise<void> {

@@ -1,6 +1,7 @@
 import type { AgentEvent, AgentRoleStatus, AgentStatus } from '../../shared/api/agent-api.ts';
 import type {
   AgentReport,
+  ControlReport,
   DeploymentProgressReport,
   ReleaseRefusal,
 } from '../../shared/api/controller-api.ts';
@@ -54,6 +55,7 @@ export class ProgressReporter {
   readonly #deps: ProgressReporterDeps;
   readonly #schedule: RetrySchedule;
   readonly #refusals: ReleaseRefusal[] = [];
+  readonly #controls: ControlReport[] = [];
   #lastSentAtMs: number | null = null;
   #lastServices: AgentRoleStatus[] = [];
   #isActive = false;
@@ -83,6 +85,14 @@ export class ProgressReporter {
     this.wake();
   }
 
+  /** What became of a signed service control; sent at once. */
+  addControlResult(result: ControlReport): void {
+    const error = result.error ? { ...result.error, message: clip(result.error.message) } : null;
+    this.#controls.push({ ...result, error });
+    this.#controls.splice(0, Math.max(0, this.#controls.length - MAX_QUEUED_REFUSALS));
+    this.wake();
+  }
+
   /** Ends the current wait (when the controller is answering): a deployment just began. */
   wake(): void {
     if (this.#schedule.health === 'ok') this.#wake.abort();
@@ -94,11 +104,13 @@ export class ProgressReporter {
     const progress = this.#collect();
     this.#isActive = progress.isActive || progress.reports.length > 0;
     const refusals = this.#refusals.slice();
+    const controls = this.#controls.slice();
     const nowMs = clock.now().getTime();
     const heartbeatDue =
       this.#lastSentAtMs === null ||
       nowMs - this.#lastSentAtMs >= (this.#deps.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS);
-    if (progress.reports.length === 0 && refusals.length === 0 && !heartbeatDue) {
+    const news = progress.reports.length + refusals.length + controls.length;
+    if (news === 0 && !heartbeatDue) {
       if (progress.complete.length > 0) await cursor.record(new Map(), progress.complete);
       return 'idle';
     }
@@ -106,10 +118,12 @@ export class ProgressReporter {
       status: await this.#status(),
       progress: progress.reports,
       refusals,
+      ...(controls.length > 0 ? { controls } : {}),
     };
     await link.sendReport(report, this.#loop.signal);
     this.#lastSentAtMs = nowMs;
     this.#refusals.splice(0, refusals.length);
+    this.#controls.splice(0, controls.length);
     await cursor.record(progress.sent, progress.complete);
     return 'sent';
   }

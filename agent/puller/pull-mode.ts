@@ -1,10 +1,12 @@
 import { join } from 'node:path';
-import type { AgentStatus } from '../../shared/api/agent-api.ts';
+import type { AgentServiceControls, AgentStatus } from '../../shared/api/agent-api.ts';
 import type { AgentConfig } from '../../shared/config/agent-config.ts';
 import type { SigningKey } from '../../shared/keys/index.ts';
 import type { Logger } from '../../shared/logger.ts';
+import type { ControlAction, ServiceControl } from '../../shared/manifest/control-schema.ts';
 import type { ReleaseManifest } from '../../shared/manifest/schema.ts';
 import type { AgentStore } from '../state/agent-store.ts';
+import { ControlIntake } from './control-intake.ts';
 import { ControllerLink } from './controller-link.ts';
 import { ProgressReporter } from './progress-reporter.ts';
 import { systemPullClock, type PullClock } from './pull-clock.ts';
@@ -21,6 +23,10 @@ export interface PullModeDeps {
   deployer: IntakeDeployer;
   signingKey: SigningKey;
   verifyRelease(jws: string): Promise<ReleaseManifest>;
+  /** Signature and policy of a signed service control, against this host's trust and state. */
+  verifyControl(jws: string): Promise<ServiceControl>;
+  /** Maintenance, pause or resume on the service's proxied roles (what the agent API does). */
+  applyControl(service: string, action: ControlAction): Promise<AgentServiceControls>;
   describeHost(): Promise<AgentStatus>;
   logger: Logger;
   clock?: PullClock;
@@ -31,8 +37,8 @@ export interface PullMode {
 }
 
 /**
- * Starts the pull side of the agent when its config asks for it: the controller poll and
- * reports (`controller`), and/or a plain release URL (`releaseUrl`). Null in direct mode.
+ * Starts the pull side of the agent when its config asks for it: the controller poll (releases
+ * and signed service controls) and reports (`controller`), and/or a plain release URL (`releaseUrl`). Null in direct mode.
  */
 export async function startPullMode(deps: PullModeDeps): Promise<PullMode | null> {
   const { config, store, logger } = deps;
@@ -69,7 +75,20 @@ export async function startPullMode(deps: PullModeDeps): Promise<PullMode | null
     logger,
     clock,
   });
-  const poller = link ? new ReleasePoller({ link, intake, logger, clock }) : null;
+  const controls = reporter
+    ? new ControlIntake({
+        verifyControl: deps.verifyControl,
+        apply: deps.applyControl,
+        lastSequences: () => store.controls.lastSequences(),
+        recordApplied: (control) =>
+          store.controls.recordApplied(control.service, control.sequence, control.action),
+        report: (result) => reporter.addControlResult(result),
+        logger,
+      })
+    : null;
+  const poller = link
+    ? new ReleasePoller({ link, intake, ...(controls ? { controls } : {}), logger, clock })
+    : null;
   const urlSource = config.releaseUrl
     ? new StaticReleaseSource({
         url: config.releaseUrl,

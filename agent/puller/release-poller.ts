@@ -1,6 +1,7 @@
 import type { Logger } from '../../shared/logger.ts';
 import type { ControllerLink } from './controller-link.ts';
 import type { PullClock } from './pull-clock.ts';
+import type { ControlIntake } from './control-intake.ts';
 import type { ReleaseIntake } from './release-intake.ts';
 import { BackgroundLoop } from './background-loop.ts';
 import { RetrySchedule } from './retry-schedule.ts';
@@ -11,8 +12,10 @@ export const POLL_WAIT_MS = 30_000;
 export const MIN_POLL_INTERVAL_MS = 1_000;
 
 export interface ReleasePollerDeps {
-  link: Pick<ControllerLink, 'pollReleases'>;
+  link: Pick<ControllerLink, 'poll'>;
   intake: Pick<ReleaseIntake, 'offer' | 'known'>;
+  /** Signed service controls; without it the poll does not ask for them. */
+  controls?: Pick<ControlIntake, 'offer' | 'known'>;
   logger: Logger;
   clock: PullClock;
   waitMs?: number;
@@ -20,8 +23,8 @@ export interface ReleasePollerDeps {
 }
 
 /**
- * Long-polls the controller for releases newer than what this host knows and hands them to
- * the intake, which verifies each as if it had been pushed: a release from the controller is
+ * Long-polls the controller for releases newer than what this host knows (and service controls)
+ * and hands them to the intakes, which verify each as if it had been pushed: a release from the controller is
  * a nudge, never a bypass. No answer → backoff with full jitter; refused → the longest wait.
  */
 export class ReleasePoller {
@@ -54,9 +57,12 @@ export class ReleasePoller {
     while (!signal.aborted) {
       const startedAtMs = clock.now().getTime();
       try {
-        const releases = await link.pollReleases(intake.known(), waitMs, signal);
+        const { controls } = this.#deps;
+        const work = await link.poll(intake.known(), waitMs, signal, controls?.known());
         this.#schedule.succeeded();
-        if (releases.length > 0) await intake.offer(releases, 'controller');
+        // Controls first: they are quick, and a maintenance page should not wait for a deploy.
+        if (controls && work.controls.length > 0) await controls.offer(work.controls);
+        if (work.releases.length > 0) await intake.offer(work.releases, 'controller');
       } catch (error) {
         if (signal.aborted) break;
         await clock.sleep(this.#schedule.failed(error), signal);

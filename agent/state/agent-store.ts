@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { ControlLedger } from './control-ledger.ts';
 import { migrate } from './migrations.ts';
 import type {
   Deployment,
@@ -24,6 +25,8 @@ import {
  * before the side effect it announces, so a restart knows where a deploy stopped.
  */
 export class AgentStore {
+  /** Per service, the last signed service control applied (pull mode). */
+  readonly controls: ControlLedger;
   readonly #db: Database.Database;
   readonly #now: () => Date;
 
@@ -35,6 +38,7 @@ export class AgentStore {
     this.#db.pragma('busy_timeout = 5000');
     migrate(this.#db);
     this.#now = options.now ?? (() => new Date());
+    this.controls = new ControlLedger(this.#db, () => this.#timestamp());
   }
 
   close(): void {

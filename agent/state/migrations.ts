@@ -47,6 +47,14 @@ const migrations: string[] = [
     updated_at       TEXT NOT NULL
   );
   `,
+  `
+  CREATE TABLE service_controls (
+    service       TEXT PRIMARY KEY,
+    last_sequence INTEGER NOT NULL,
+    action        TEXT    NOT NULL,
+    applied_at    TEXT    NOT NULL
+  );
+  `,
 ];
 
 export function migrate(db: Database): void {

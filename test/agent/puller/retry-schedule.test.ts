@@ -16,10 +16,10 @@ describe('backoff', () => {
   it('starts over after a success, logging the outage once and the recovery once', async () => {
     const outcomes = ['fail', 'fail', 'ok', 'fail', 'ok'];
     const link = {
-      async pollReleases(): Promise<string[]> {
+      async poll(): Promise<{ releases: string[]; controls: string[] }> {
         const outcome = outcomes.shift() ?? 'ok';
         if (outcome === 'fail') throw new BerthError('HOST_UNREACHABLE', 'down');
-        return [];
+        return { releases: [], controls: [] };
       },
     };
     const clock = new FakeClock();

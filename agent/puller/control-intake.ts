@@ -1,0 +1,135 @@
+import type { AgentServiceControls } from '../../shared/api/agent-api.ts';
+import type { ControlReport } from '../../shared/api/controller-api.ts';
+import { isBerthError } from '../../shared/errors.ts';
+import type { Logger } from '../../shared/logger.ts';
+import {
+  actionOf,
+  type ControlAction,
+  type ServiceControl,
+} from '../../shared/manifest/control-schema.ts';
+import { serviceNamePattern } from '../../shared/manifest/schema.ts';
+
+export interface ControlIntakeDeps {
+  /** Signature, fleet, target, expiry and sequence against this host's trust and state. */
+  verifyControl(jws: string): Promise<ServiceControl>;
+  /** The same change the agent API's maintenance, pause and resume routes make. */
+  apply(service: string, action: ControlAction): Promise<AgentServiceControls>;
+  /** Per service, the last control sequence applied (from the store). */
+  lastSequences(): Record<string, number>;
+  /** Persists the control as applied, so it (and anything older) is a replay from now on. */
+  recordApplied(control: ServiceControl): void;
+  report(result: ControlReport): void;
+  logger: Logger;
+}
+
+/**
+ * Where signed service controls (maintenance, pause, resume) from the controller enter the
+ * agent. The controller is a courier, not an authority: each control is verified against the
+ * release keys this agent trusts before it touches the proxy, and one that fails any check
+ * changes nothing here; it is only reported, with the reason. Controls apply one at a time, in
+ * the order given (the controller sends them oldest first).
+ */
+export class ControlIntake {
+  readonly #deps: ControlIntakeDeps;
+  /** Sequences refused in this run, per service: not asked for again. */
+  readonly #refused = new Map<string, number>();
+  #queue: Promise<void> = Promise.resolve();
+
+  constructor(deps: ControlIntakeDeps) {
+    this.#deps = deps;
+  }
+
+  /** Per service, the highest control sequence this agent has decided on: the poll's `controls`. */
+  known(): Record<string, number> {
+    const known = { ...this.#deps.lastSequences() };
+    for (const [service, sequence] of this.#refused) {
+      known[service] = Math.max(known[service] ?? 0, sequence);
+    }
+    return known;
+  }
+
+  /** Verifies and applies each control in turn; resolves when every one is applied or refused. */
+  offer(controls: readonly string[]): Promise<void> {
+    const run = this.#queue.then(async () => {
+      for (const jws of controls) await this.#take(jws);
+    });
+    this.#queue = run.catch((error: unknown) => {
+      this.#deps.logger.error({ err: error }, 'applying service controls failed');
+    });
+    return run;
+  }
+
+  async #take(jws: string): Promise<void> {
+    const { logger } = this.#deps;
+    let control: ServiceControl;
+    try {
+      control = await this.#deps.verifyControl(jws);
+    } catch (error) {
+      this.#refuse(claimOf(jws), error);
+      return;
+    }
+    const { service, sequence } = control;
+    try {
+      const answer = await this.#deps.apply(service, actionOf(control));
+      this.#deps.recordApplied(control);
+      logger.info(
+        { service, sequence, action: control.action, issuedBy: control.issuedBy },
+        'service control applied',
+      );
+      this.#deps.report({
+        service,
+        sequence,
+        outcome: 'applied',
+        error: null,
+        routes: answer.routes,
+      });
+    } catch (error) {
+      this.#refuse({ service, sequence }, error);
+    }
+  }
+
+  #refuse(claim: Claim | null, error: unknown): void {
+    const code = isBerthError(error) ? error.code : 'INTERNAL';
+    const message = isBerthError(error) ? error.message : 'the control could not be applied';
+    const fields = { service: claim?.service, sequence: claim?.sequence, code };
+    if (!isBerthError(error)) this.#deps.logger.error({ ...fields, err: error }, 'control failed');
+    this.#deps.logger.warn({ ...fields, reason: message }, 'service control refused');
+    // A control that does not even say what it is cannot be named in a report: logged only.
+    if (!claim) return;
+    const { service, sequence } = claim;
+    this.#refused.set(service, Math.max(this.#refused.get(service) ?? 0, sequence));
+    this.#deps.report({
+      service,
+      sequence,
+      outcome: 'refused',
+      error: { code, message },
+      routes: [],
+    });
+  }
+}
+
+interface Claim {
+  service: string;
+  sequence: number;
+}
+
+/**
+ * What a control says it is, read without verifying it: only to name a refused control in the
+ * report and the log. Nothing is decided on it.
+ */
+function claimOf(jws: string): Claim | null {
+  try {
+    const payload: unknown = JSON.parse(
+      Buffer.from(jws.split('.')[1] ?? '', 'base64url').toString('utf8'),
+    );
+    if (typeof payload !== 'object' || payload === null) return null;
+    const { service, sequence } = payload as Record<string, unknown>;
+    if (typeof service !== 'string' || !serviceNamePattern.test(service)) return null;
+    if (typeof sequence !== 'number' || !Number.isSafeInteger(sequence) || sequence <= 0) {
+      return null;
+    }
+    return { service, sequence };
+  } catch {
+    return null;
+  }
+}
