@@ -115,6 +115,24 @@ export const errorCatalog = {
     meaning: 'The agent was interrupted mid-deploy too many times; the deployment was rolled back.',
     fix: 'Check the agent log for why it restarted, then deploy again.',
   },
+  CANARY_NOT_RUNNING: {
+    status: 409,
+    meaning:
+      'No canary is parked for the service, or the promotion/abort names another release than the parked canary.',
+    fix: 'Check `berth status`; start a canary with `berth deploy --canary PERCENT`.',
+  },
+  CANARY_WITHOUT_LIVE: {
+    status: 409,
+    meaning:
+      'A canary release reached a host where no release of the service is live to split with.',
+    fix: 'Deploy the first version without --canary.',
+  },
+  CANARY_ABORTED: {
+    status: 409,
+    meaning:
+      'The canary was stopped by `berth canary abort` or by a newer release; the live version serves everyone.',
+    fix: 'Nothing to fix; deploy again when the new version is ready.',
+  },
   IMAGE_PULL_FAILED: {
     status: 502,
     meaning: 'The image could not be pulled by digest.',

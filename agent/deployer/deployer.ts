@@ -14,6 +14,15 @@ import {
 import { failDeployment, rollBackInterrupted } from './deployment-failure.ts';
 import { pruneReleases } from './prune-releases.ts';
 import { decodeStoredManifest } from './stored-manifest.ts';
+import { CANARY_STATE } from '../state/deployment.ts';
+import {
+  abortParkedCanary,
+  canaryPlanFor,
+  parkCanary,
+  promoteParkedCanary,
+  replaceParkedCanary,
+  restoreCanarySlots,
+} from './canary-steps.ts';
 
 /** A deployment interrupted this many times (agent crashes) is rolled back instead of resumed. */
 export const MAX_DEPLOY_ATTEMPTS = 3;
@@ -40,6 +49,8 @@ export class Deployer {
   async start(manifest: ReleaseManifest, jws: string): Promise<Deployment> {
     const { store } = this.#deps;
     return this.#open(manifest.service, () => {
+      // Refused before it is stored: a promotion or abort of another canary changes nothing.
+      canaryPlanFor(store, manifest, false);
       const previous = store.service(manifest.service)?.liveSequence ?? null;
       const { service, sequence, version, image, issuedBy } = manifest;
       return store.acceptRelease(
@@ -92,7 +103,14 @@ export class Deployer {
   /** Picks up deployments a crash interrupted: resumes them, or rolls back after MAX_DEPLOY_ATTEMPTS. */
   async resumeUnfinished(): Promise<void> {
     const { store, locks, logger } = this.#deps;
-    for (const deployment of store.unfinishedDeployments()) {
+    const unfinished = store.unfinishedDeployments();
+    for (const deployment of unfinished) {
+      if (deployment.state === CANARY_STATE) {
+        // Parked, not interrupted; a newer unfinished deployment will end it anyway.
+        if (!unfinished.some((d) => d.service === deployment.service && d.id > deployment.id))
+          await this.#restoreCanary(deployment);
+        continue;
+      }
       if (!locks.tryAcquire(deployment.service, 'deployment')) continue;
       const attempt = store.startAttempt(deployment.id);
       logger.warn(
@@ -110,6 +128,21 @@ export class Deployer {
         `agent restarted; resuming (attempt ${attempt})`,
       );
       this.#launch(deployment.id);
+    }
+  }
+
+  async #restoreCanary(canary: Deployment): Promise<void> {
+    const { locks, logger } = this.#deps;
+    if (!locks.tryAcquire(canary.service, 'deployment')) return;
+    try {
+      await restoreCanarySlots(this.#deps, canary);
+    } catch (error) {
+      logger.warn(
+        { err: error, deployment: canary.id },
+        'could not restore the canary; will retry',
+      );
+    } finally {
+      locks.release(canary.service);
     }
   }
 
@@ -134,9 +167,16 @@ export class Deployer {
     let candidates: Candidate[] = [];
     let switched = false;
     try {
+      const rerun = deps.store.deploymentsFor(deployment.service, deployment.sequence).length > 1;
+      const plan = canaryPlanFor(deps.store, manifest, rerun);
+      if (plan.kind === 'promote') return await promoteParkedCanary(deps, id, plan.canary);
+      if (plan.kind === 'abort') return await abortParkedCanary(deps, id, plan.canary);
+      if (plan.abortFirst) await replaceParkedCanary(deps, id, plan.abortFirst);
       await pull(deps, id, manifest);
       candidates = await startCandidates(deps, id, manifest, rolesOnHost(manifest, deps.hostName));
       await checkCandidates(deps, id, manifest, candidates);
+      if (plan.canaryPercent !== null)
+        return await parkCanary(deps, id, manifest, candidates, plan.canaryPercent);
       switched = true;
       await switchProxy(deps, id, manifest, candidates);
       await drainAndStopPrevious(deps, id, manifest, candidates);

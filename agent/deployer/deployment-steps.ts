@@ -2,7 +2,7 @@ import { BerthError } from '../../shared/errors.ts';
 import type { ReleaseManifest } from '../../shared/manifest/schema.ts';
 import { containerSpecFor } from '../docker/container-spec.ts';
 import type { ContainerInfo } from '../docker/container-engine.ts';
-import type { DeploymentStep } from '../state/deployment.ts';
+import type { DeploymentState, TerminalState } from '../state/deployment.ts';
 import type { DeployerDeps } from './deployer-deps.ts';
 import { routeRequestFor, targetAddress, type HostRole } from './host-plan.ts';
 import { openHostSecrets } from './host-secrets.ts';
@@ -22,7 +22,7 @@ export interface Candidate {
 export function enterStep(
   deps: DeployerDeps,
   id: number,
-  step: DeploymentStep,
+  step: Exclude<DeploymentState, TerminalState>,
   message: string,
 ): void {
   deps.store.transition(id, step, message);
@@ -136,16 +136,27 @@ export async function drainAndStopPrevious(
   deps: DeployerDeps,
   id: number,
   manifest: ReleaseManifest,
-  candidates: Candidate[],
+  keep: readonly { containerId: string }[],
 ): Promise<void> {
-  const { store, engine, proxy, network } = deps;
+  const { engine, network } = deps;
   enterStep(deps, id, 'draining', 'draining and stopping the previous containers');
-  const keep = new Set(candidates.map((c) => c.containerId));
+  const keepIds = new Set(keep.map((c) => c.containerId));
   const running = (
     await engine.listContainers({ 'berth.service': manifest.service }, network)
-  ).filter((c) => c.state === 'running' && !keep.has(c.id));
+  ).filter((c) => c.state === 'running' && !keepIds.has(c.id));
+  await drainAndStop(deps, id, manifest, running);
+}
+
+/** Drains each container's proxy target (when its role is proxied), then stops it; it is kept for rollback. */
+export async function drainAndStop(
+  deps: DeployerDeps,
+  id: number,
+  manifest: ReleaseManifest,
+  containers: readonly ContainerInfo[],
+): Promise<void> {
+  const { store, engine, proxy } = deps;
   await Promise.all(
-    running.map(async (old) => {
+    containers.map(async (old) => {
       const role = old.labels['berth.role'] ?? '';
       const appPort = appPortOf(deps, manifest.service, old);
       if (appPort !== null && old.ipAddress) {

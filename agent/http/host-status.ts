@@ -1,6 +1,8 @@
 import type { AgentRoleStatus, AgentStatus } from '../../shared/api/agent-api.ts';
 import { rolesOnHost } from '../deployer/host-plan.ts';
 import { decodeStoredManifest } from '../deployer/stored-manifest.ts';
+import { manifestOf, parkedCanary } from '../deployer/canary-steps.ts';
+import { CANARY_STATE } from '../state/deployment.ts';
 import type { HttpDeps } from './http-deps.ts';
 
 /** Per service and role on this host: the live release, the latest deployment's state, container health. */
@@ -19,7 +21,9 @@ export async function describeHost(deps: HttpDeps): Promise<AgentStatus> {
         ? null
         : deps.store.release(service.service, service.liveSequence);
     const manifest = live ? decodeStoredManifest(live.jws) : null;
-    const state = latest && latest.state !== 'done' ? latest.state : live ? 'live' : 'none';
+    const canary = parkedCanary(deps.store, service.service);
+    const settled = !latest || latest.state === 'done' || latest.id === canary?.id;
+    const state = settled ? (live ? 'live' : 'none') : latest.state;
     for (const { name } of manifest ? rolesOnHost(manifest, deps.hostName) : []) {
       const container = containers.find(
         (c) =>
@@ -35,6 +39,27 @@ export async function describeHost(deps: HttpDeps): Promise<AgentStatus> {
         health: container ? (container.health ?? container.state) : 'missing',
         since: service.liveSince,
         container: container?.name ?? null,
+      });
+    }
+    const canaryManifest = canary ? manifestOf(deps.store, canary) : null;
+    for (const { name } of canary && canaryManifest
+      ? rolesOnHost(canaryManifest, deps.hostName)
+      : []) {
+      const container = containers.find(
+        (c) =>
+          c.labels['berth.role'] === name &&
+          c.labels['berth.sequence'] === String(canary?.sequence),
+      );
+      rows.push({
+        service: service.service,
+        role: name,
+        version: canaryManifest?.version ?? null,
+        sequence: canary?.sequence ?? null,
+        state: CANARY_STATE,
+        health: container ? (container.health ?? container.state) : 'missing',
+        since: canary?.updatedAt ?? null,
+        container: container?.name ?? null,
+        ...(canaryManifest?.canary ? { canaryPercent: canaryManifest.canary.percent } : {}),
       });
     }
     if (!manifest && latest) {

@@ -1,6 +1,6 @@
 import { isBerthError } from '../../shared/errors.ts';
 import type { ReleaseManifest } from '../../shared/manifest/schema.ts';
-import type { ServiceRoute } from '../proxy/admin-protocol.ts';
+import type { ServiceState } from '../proxy/admin-protocol.ts';
 import { containerSpecFor } from '../docker/container-spec.ts';
 import type { DeployerDeps } from '../deployer/deployer-deps.ts';
 import {
@@ -11,6 +11,7 @@ import {
 } from '../deployer/host-plan.ts';
 import { decodeStoredManifest } from '../deployer/stored-manifest.ts';
 import { openHostSecrets } from '../deployer/host-secrets.ts';
+import { manifestOf, parkedCanary, pointCanarySlot } from '../deployer/canary-steps.ts';
 import { planRepairs, type Repair } from './repair-plan.ts';
 
 /**
@@ -55,7 +56,7 @@ export class Reconciler {
   async reconcileOnce(): Promise<Repair[]> {
     const services = this.#deps.store.services().filter((s) => s.liveSequence !== null);
     if (!services.length) return [];
-    const routes = await this.#deps.proxy.listServices();
+    const routes = await this.#deps.proxy.listServiceStates();
     const made: Repair[] = [];
     for (const service of services) {
       if (!this.#deps.locks.tryAcquire(service.service, 'reconciler')) continue;
@@ -86,31 +87,60 @@ export class Reconciler {
   async #reconcileService(
     service: string,
     liveSequence: number,
-    routes: ServiceRoute[],
+    routes: ServiceState[],
   ): Promise<Repair[]> {
     const { store, engine, network, hostName } = this.#deps;
     const release = store.release(service, liveSequence);
     if (!release) return [];
     const manifest = decodeStoredManifest(release.jws);
     const hostRoles = rolesOnHost(manifest, hostName);
+    const parked = parkedCanary(store, service);
+    const canaryManifest = parked ? manifestOf(store, parked) : null;
+    const canary = canaryManifest && {
+      manifest: canaryManifest,
+      hostRoles: rolesOnHost(canaryManifest, hostName),
+      percent: canaryManifest.canary?.percent ?? 0,
+    };
     const containers = await engine.listContainers({ 'berth.service': service }, network);
-    const repairs = planRepairs({ manifest, hostRoles, containers, routes, hostName });
+    const repairs = planRepairs({
+      manifest,
+      hostRoles,
+      containers,
+      routes,
+      hostName,
+      ...(canary ? { canary } : {}),
+    });
     for (const repair of repairs) {
       this.#deps.logger.warn(
-        { service, role: repair.role, action: repair.action, container: repair.containerName },
+        {
+          service,
+          role: repair.role,
+          action: repair.action,
+          container: repair.containerName,
+          release: repair.release,
+        },
         'repairing',
       );
-      await this.#apply(repair, manifest, hostRoles);
+      const wanted = repair.release === 'canary' && canary ? canary : { manifest, hostRoles };
+      await this.#apply(repair, wanted.manifest, wanted.hostRoles, canary?.percent ?? null);
     }
     return repairs;
   }
 
-  async #apply(repair: Repair, manifest: ReleaseManifest, hostRoles: HostRole[]): Promise<void> {
+  async #apply(
+    repair: Repair,
+    manifest: ReleaseManifest,
+    hostRoles: HostRole[],
+    canaryPercent: number | null,
+  ): Promise<void> {
     const { engine, network, hostName } = this.#deps;
     const hostRole = hostRoles.find((r) => r.name === repair.role);
     switch (repair.action) {
       case 'stop-stale':
         await engine.stopContainer(repair.containerName, 10);
+        return;
+      case 'clear-canary':
+        if (hostRole) await this.#deps.proxy.abortCanary(hostRole.routeName);
         return;
       case 'start':
         await engine.startContainer(repair.containerName);
@@ -125,9 +155,13 @@ export class Reconciler {
         break;
       }
       case 'route':
+      case 'route-canary':
         break;
     }
-    if (hostRole?.role.proxy) await this.#route(hostRole, repair.containerName, manifest);
+    if (!hostRole?.role.proxy) return;
+    if (repair.release === 'canary' && canaryPercent !== null) {
+      await pointCanarySlot(this.#deps, hostRole, repair.containerName, manifest, canaryPercent);
+    } else await this.#route(hostRole, repair.containerName, manifest);
   }
 
   async #route(

@@ -234,12 +234,21 @@ export class AgentStore {
     return (this.deployment(id) as Deployment).attempt;
   }
 
-  /** The release is live: the deployment is done and the service's live pointer moves, atomically. */
-  completeDeployment(id: number, message: string): void {
+  /** Runs `work` in one transaction (nested calls become savepoints). */
+  transaction<T>(work: () => T): T {
+    return this.#db.transaction(work)();
+  }
+
+  /**
+   * The release is live: the deployment is done and the service's live pointer moves, atomically.
+   * `liveSequence` points it elsewhere: a promotion makes its canary's release live.
+   */
+  completeDeployment(id: number, message: string, options: { liveSequence?: number } = {}): void {
     const now = this.#timestamp();
     this.#db.transaction(() => {
       const deployment = this.deployment(id);
       if (!deployment) return;
+      const live = options.liveSequence ?? deployment.sequence;
       this.#db
         .prepare(
           `UPDATE deployments SET state = 'done', updated_at = ?, finished_at = ? WHERE id = ?`,
@@ -247,9 +256,10 @@ export class AgentStore {
         .run(now, now, id);
       this.#db
         .prepare(
-          'UPDATE services SET live_sequence = ?, live_since = ?, updated_at = ? WHERE service = ?',
+          `UPDATE services SET live_since = CASE WHEN live_sequence IS ? THEN live_since ELSE ? END,
+             live_sequence = ?, updated_at = ? WHERE service = ?`,
         )
-        .run(deployment.sequence, now, now, deployment.service);
+        .run(live, now, live, now, deployment.service);
       this.#insertEvent(id, 'done', null, message, null, now);
     })();
   }

@@ -10,9 +10,15 @@ export const deploymentSteps = [
 
 export const terminalStates = ['done', 'failed', 'rolled_back'] as const;
 
+/**
+ * Not terminal, yet not resumed either: a canary serves its share of clients beside the live
+ * release until a promotion or abort release (or any newer release) ends it.
+ */
+export const CANARY_STATE = 'canary';
+
 export type DeploymentStep = (typeof deploymentSteps)[number];
 export type TerminalState = (typeof terminalStates)[number];
-export type DeploymentState = DeploymentStep | TerminalState;
+export type DeploymentState = DeploymentStep | typeof CANARY_STATE | TerminalState;
 
 export function isTerminal(state: DeploymentState): state is TerminalState {
   return (terminalStates as readonly string[]).includes(state);

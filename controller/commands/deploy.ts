@@ -16,13 +16,15 @@ import { openFleet } from '../fleet/open-fleet.ts';
 import { nextSequence } from '../releases/next-sequence.ts';
 import { publishRelease } from '../releases/publish-release.ts';
 
-const usage = `Usage: berth deploy [--version VERSION] [--hosts a,b] [--config PATH] [--json]
+const usage = `Usage: berth deploy [--version VERSION] [--canary PERCENT] [--hosts a,b] [--config PATH] [--json]
 
 Resolves IMAGE:VERSION to its digest, signs a release and delivers it to every host in
 config/deploy.yml; streams each host's progress and exits 0 only when all are live.
 
 Options:
   --version VERSION   image tag to deploy (default: $VERSION, else the git commit)
+  --canary PERCENT    run it beside the live version for PERCENT (1-99) % of clients, sticky
+                      by cookie, until \`berth canary promote\` or \`berth canary abort\`
   --hosts a,b         only these hosts
   -c, --config PATH   config file (default: config/deploy.yml)
   --timeout SECONDS   through a controller: stop following hosts after this long (default 900)
@@ -37,6 +39,7 @@ export const deployCommand: BerthCommand = {
       argv,
       {
         version: { type: 'string' },
+        canary: { type: 'string' },
         hosts: { type: 'string' },
         config: { type: 'string', short: 'c' },
         timeout: { type: 'string', default: '900' },
@@ -44,6 +47,7 @@ export const deployCommand: BerthCommand = {
       },
       'berth deploy',
     );
+    const canaryPercent = values.canary === undefined ? undefined : parsePercent(values.canary);
     const version = values.version ?? context.env.VERSION ?? (await gitCommit(context.cwd));
     const fleet = await openFleet(context, {
       configPath: values.config,
@@ -69,6 +73,7 @@ export const deployCommand: BerthCommand = {
         issuedAt: new Date(),
         issuedBy: fleet.operator,
       });
+      if (canaryPercent !== undefined) manifest.canary = { percent: canaryPercent };
       // Registry credentials go sealed to every host, so agents can pull from a private registry.
       const everyHost = registrySecrets(credentials);
       const needKeys = [...new Set(Object.values(manifest.roles).flatMap((r) => r.hosts))].filter(
@@ -125,6 +130,16 @@ async function gitCommit(cwd: string): Promise<string> {
       },
     );
   }
+}
+
+function parsePercent(text: string): number {
+  const percent = Number(text);
+  if (!Number.isInteger(percent) || percent < 1 || percent > 99) {
+    throw new BerthError('USAGE', `--canary takes a whole percent from 1 to 99, got "${text}"`, {
+      hint: 'berth deploy --version v2 --canary 10',
+    });
+  }
+  return percent;
 }
 
 export function splitList(value: string | undefined): string[] | undefined {

@@ -6,6 +6,7 @@ import { hostsListCommand } from './hosts-list.ts';
 import { hostsRemoveCommand } from './hosts-remove.ts';
 import { deployCommand } from './deploy.ts';
 import { rollbackCommand } from './rollback.ts';
+import { canaryCommand } from './canary.ts';
 import { statusCommand } from './status.ts';
 import { releasesCommand } from './releases.ts';
 import { controllerInitCommand } from './controller-init.ts';
@@ -24,6 +25,7 @@ export const commands: BerthCommand[] = [
   hostsRemoveCommand,
   deployCommand,
   rollbackCommand,
+  canaryCommand,
   maintenanceCommand,
   pauseCommand,
   resumeCommand,

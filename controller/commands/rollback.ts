@@ -1,6 +1,5 @@
 import { parseOptions } from '../../shared/cli/parse-options.ts';
 import { BerthError } from '../../shared/errors.ts';
-import { releaseManifestSchema } from '../../shared/manifest/schema.ts';
 import type { BerthCommand } from '../cli-context.ts';
 import type { ReleaseView } from '../fleet/fleet.ts';
 import { loadPrivateKey } from '../keys/key-store.ts';
@@ -8,6 +7,7 @@ import { openFleet } from '../fleet/open-fleet.ts';
 import { nextSequence } from '../releases/next-sequence.ts';
 import { publishRelease } from '../releases/publish-release.ts';
 import { decodeReleasePayload } from '../releases/decode-release.ts';
+import { reissueRelease } from '../releases/reissue-release.ts';
 import { followTimeoutMs, splitList } from './deploy.ts';
 
 const usage = `Usage: berth rollback [VERSION] [--hosts a,b] [--config PATH] [--timeout SECONDS] [--json]
@@ -41,17 +41,16 @@ export const rollbackCommand: BerthCommand = {
       const service = fleet.config.service;
       const releases = await fleet.releases(200);
       const target = chooseRollbackTarget(releases, positionals[0]);
-      const previous = decodeReleasePayload(target.jws);
       const now = new Date();
-      const lifetimeMs = Date.parse(previous.expiresAt) - Date.parse(previous.issuedAt);
-      const manifest = releaseManifestSchema.parse({
-        ...previous,
-        sequence: nextSequence([await fleet.highestSequence()], now),
-        issuedAt: now.toISOString(),
-        expiresAt: new Date(now.getTime() + lifetimeMs).toISOString(),
-        issuedBy: fleet.operator,
-        rollbackOf: target.sequence,
-      });
+      const manifest = reissueRelease(
+        decodeReleasePayload(target.jws),
+        {
+          sequence: nextSequence([await fleet.highestSequence()], now),
+          now,
+          issuedBy: fleet.operator,
+        },
+        { rollbackOf: target.sequence },
+      );
       if (!values.json) {
         context.output.out(
           `Rolling ${service} back to ${target.version} (release ${target.sequence}, ${target.image})\n`,

@@ -9,7 +9,7 @@ import { splitList } from './deploy.ts';
 const usage = `Usage: berth status [--hosts a,b] [--config PATH] [--json] [--watch]
 
 Per host and role: the live version, the latest deployment's state, container health, since
-when. Through a controller also whether each host is online and fresh (reached the controller
+when. A running canary has its own row per role (state "canary", with its share of clients). Through a controller also whether each host is online and fresh (reached the controller
 recently). Exits 1 when a host is unreachable or stale. --watch redraws every 2 s until Ctrl-C.`;
 
 const WATCH_INTERVAL_MS = 2_000;
@@ -69,7 +69,7 @@ export function renderStatus(hosts: HostView[], throughController: boolean, now:
       ...seen,
       r.role,
       r.version ?? '-',
-      r.state,
+      r.canaryPercent ? `${r.state} ${r.canaryPercent}%` : r.state,
       r.health,
       ago(r.since, now),
     ]);

@@ -8,7 +8,7 @@ import type { ReleaseManifest } from '../../shared/manifest/schema.ts';
 import type { ControllerClient } from '../client/controller-client.ts';
 import { pinHostKeys } from '../hosts/host-key-pins.ts';
 import type { Fleet, HostOutcome, HostView, ReleaseView } from './fleet.ts';
-import { progressPrinter, TERMINAL_STATES } from './progress-printer.ts';
+import { progressPrinter, SETTLED_STATES, successStateOf } from './progress-printer.ts';
 
 const PROGRESS_WAIT_MS = 10_000;
 /** Consecutive failed progress polls tolerated (about a minute): long enough for a controller restart. */
@@ -20,7 +20,7 @@ function outcomeOf(
   offline: boolean,
 ): HostOutcome {
   const state = progress?.state ?? 'pending';
-  if (TERMINAL_STATES.includes(state)) return { host, state, error: progress?.error ?? null };
+  if (SETTLED_STATES.includes(state)) return { host, state, error: progress?.error ?? null };
   const message = offline
     ? `${host} is offline; it will apply the release when it reconnects`
     : `${host} had not finished (${state}) when berth stopped waiting; it carries on by itself`;
@@ -93,6 +93,7 @@ export class ControllerFleet implements Fleet {
       output.err(`[${host}] offline; it will apply ${manifest.version} when it reconnects\n`);
     }
     const print = progressPrinter(published.targets, output, options);
+    const success = successStateOf(manifest);
     const last: Record<string, HostProgress> = {};
     const deadline = Date.now() + this.#deadlineMs;
     let cursor = 0;
@@ -124,8 +125,8 @@ export class ControllerFleet implements Fleet {
       }
       const states = online.map((host) => last[host]?.state ?? 'pending');
       if (
-        states.every((s) => s === 'done') ||
-        states.some((s) => TERMINAL_STATES.includes(s) && s !== 'done')
+        states.every((s) => s === success) ||
+        states.some((s) => SETTLED_STATES.includes(s) && s !== success)
       )
         break;
     }

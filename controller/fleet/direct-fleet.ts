@@ -6,7 +6,7 @@ import { parsePublicKey, type PublicKey } from '../../shared/keys/index.ts';
 import type { ReleaseManifest } from '../../shared/manifest/schema.ts';
 import type { AgentClient } from '../client/agent-client.ts';
 import type { Fleet, HostOutcome, HostView, ReleaseView } from './fleet.ts';
-import { progressPrinter, TERMINAL_STATES } from './progress-printer.ts';
+import { progressPrinter, SETTLED_STATES } from './progress-printer.ts';
 
 const EVENT_WAIT_MS = 10_000;
 
@@ -65,7 +65,7 @@ export class DirectFleet implements Fleet {
               after = event.id;
               print(client.name, event);
             }
-            if (TERMINAL_STATES.includes(deployment.state) && answer.events.length === 0) break;
+            if (SETTLED_STATES.includes(deployment.state) && answer.events.length === 0) break;
           }
           return { host: client.name, state: deployment.state, error: deployment.error };
         } catch (error) {

@@ -10,6 +10,14 @@ export const TERMINAL_STATES: readonly string[] = [
   'superseded',
 ];
 
+/** States a deployment stays in until another release moves it: a canary waits for promote or abort. */
+export const SETTLED_STATES: readonly string[] = [...TERMINAL_STATES, 'canary'];
+
+/** The state every host reaches when the release succeeded there. */
+export function successStateOf(manifest: { canary?: unknown }): 'done' | 'canary' {
+  return manifest.canary === undefined ? 'done' : 'canary';
+}
+
 /** Prints deployment events as `[host] step role  message` lines, or JSON lines with --json. */
 export function progressPrinter(hosts: string[], output: CliOutput, options: { json: boolean }) {
   const width = Math.max(0, ...hosts.map((h) => h.length));
@@ -27,7 +35,7 @@ export function progressPrinter(hosts: string[], output: CliOutput, options: { j
 
 function colourStep(step: string): string {
   const padded = step.padEnd(11);
-  if (step === 'done') return colour('green', padded, process.stdout);
+  if (step === 'done' || step === 'canary') return colour('green', padded, process.stdout);
   if (TERMINAL_STATES.includes(step)) return colour('red', padded, process.stdout);
   return padded;
 }

@@ -5,6 +5,7 @@ import type { SigningKey } from '../../shared/keys/index.ts';
 import type { ReleaseManifest } from '../../shared/manifest/schema.ts';
 import { signRelease } from '../../shared/manifest/signing.ts';
 import type { Fleet, HostOutcome } from '../fleet/fleet.ts';
+import { successStateOf } from '../fleet/progress-printer.ts';
 
 /**
  * Signs the release, delivers it to the fleet and follows every host to its end. Throws
@@ -20,7 +21,7 @@ export async function publishRelease(
 ): Promise<HostOutcome[]> {
   const jws = await signRelease(manifest, signingKey);
   const outcomes = await fleet.deliver(jws, manifest, output, options);
-  const failed = outcomes.filter((o) => o.state !== 'done');
+  const failed = outcomes.filter((o) => o.state !== successStateOf(manifest));
   if (options.json) {
     const release = {
       service: manifest.service,
@@ -34,7 +35,9 @@ export async function publishRelease(
       output.out(
         colour(
           'green',
-          `${manifest.service} ${manifest.version} is live on ${outcomes.length} host(s)\n`,
+          manifest.canary
+            ? `${manifest.service} ${manifest.version} is the canary for ${manifest.canary.percent}% of clients on ${outcomes.length} host(s); \`berth canary promote\` or \`berth canary abort\` ends it\n`
+            : `${manifest.service} ${manifest.version} is live on ${outcomes.length} host(s)\n`,
           process.stdout,
         ),
       );

@@ -31,6 +31,8 @@ export interface AgentRoleStatus {
   health: string;
   since: string | null;
   container: string | null;
+  /** On a canary's own row (state `canary`): the share of clients it gets. */
+  canaryPercent?: number;
 }
 
 export interface AgentStatus {

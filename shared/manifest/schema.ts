@@ -203,6 +203,32 @@ export const releaseManifestSchema = z
       .positive()
       .optional()
       .describe('Sequence of the release this one rolls back to, if a rollback.'),
+    canary: z
+      .object({
+        percent: z
+          .number()
+          .int()
+          .min(1)
+          .max(99)
+          .describe('Share of clients (sticky by cookie) the new version gets.'),
+      })
+      .strict()
+      .optional()
+      .describe(
+        'Deploy as a canary: the live version keeps the other clients until a promotion or abort release.',
+      ),
+    promotionOf: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('Sequence of the parked canary this release makes live (`berth canary promote`).'),
+    canaryAbortOf: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('Sequence of the parked canary this release stops (`berth canary abort`).'),
   })
   .strict();
 

@@ -4,7 +4,13 @@ import type {
   ContainerInfo,
   ContainerSpec,
 } from '../../../agent/docker/container-engine.ts';
-import type { ServiceRoute, SwitchServiceRequest } from '../../../agent/proxy/admin-protocol.ts';
+import type {
+  CanaryRequest,
+  CanarySlot,
+  ServiceRoute,
+  ServiceState,
+  SwitchServiceRequest,
+} from '../../../agent/proxy/admin-protocol.ts';
 
 /** Docker in memory: containers keep their names, so a release's stopped container is found again. */
 export class MemoryEngine implements ContainerEngine {
@@ -86,12 +92,46 @@ export class MemoryEngine implements ContainerEngine {
   }
 }
 
-/** The proxy in memory: healthy targets, instant drains, one route per service. */
+/** The proxy in memory: healthy targets, instant drains, one route per service and its canary slot. */
 export class MemoryProxy implements ProxyPort {
   readonly routes = new Map<string, string>();
+  readonly canaries = new Map<string, CanarySlot>();
 
   async listServices(): Promise<ServiceRoute[]> {
     return [];
+  }
+  async listServiceStates(): Promise<ServiceState[]> {
+    return [...this.routes].map(([service, target]) => {
+      const canary = this.canaries.get(service);
+      return {
+        service,
+        hosts: [],
+        pathPrefix: '/',
+        stripPathPrefix: true,
+        target,
+        healthCheckPath: '/up',
+        responseTimeoutMs: 30_000,
+        ...(canary ? { canary } : {}),
+      };
+    });
+  }
+  async setCanary(name: string, request: CanaryRequest) {
+    const previousCanaryTarget = this.canaries.get(name)?.target ?? null;
+    this.canaries.set(name, { ...request });
+    return { previousCanaryTarget };
+  }
+  async abortCanary(name: string) {
+    const previousCanaryTarget = this.canaries.get(name)?.target ?? null;
+    this.canaries.delete(name);
+    return { previousCanaryTarget };
+  }
+  async promoteCanary(name: string) {
+    const canary = this.canaries.get(name);
+    if (!canary) throw new Error(`no canary on ${name}`);
+    const previousTarget = this.routes.get(name) ?? null;
+    this.routes.set(name, canary.target);
+    this.canaries.delete(name);
+    return { previousTarget };
   }
   async checkTarget(): Promise<void> {}
   async switchService(name: string, request: SwitchServiceRequest) {
