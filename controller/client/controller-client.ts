@@ -1,10 +1,12 @@
 import { request, type Dispatcher } from 'undici';
 import type {
   AuditEntry,
+  ControlHistoryEntry,
   ControllerIdentity,
   FleetStatus,
   HostRecord,
   HostTokenIssued,
+  PublishedControl,
   PublishedRelease,
   ReleaseHistoryEntry,
   ReleaseProgress,
@@ -74,6 +76,28 @@ export class ControllerClient {
       {
         timeoutMs: waitMs + 15_000,
       },
+    );
+  }
+
+  publishControl(jws: string): Promise<PublishedControl> {
+    return this.#call('POST', '/v1/controls', { body: { control: jws } });
+  }
+
+  controls(service: string, limit: number): Promise<{ controls: ControlHistoryEntry[] }> {
+    return this.#call('GET', `/v1/controls?service=${encodeURIComponent(service)}&limit=${limit}`);
+  }
+
+  /** One control's results; held until more than `settled` targets reported, or waitMs. */
+  control(
+    service: string,
+    sequence: number,
+    settled: number,
+    waitMs: number,
+  ): Promise<ControlHistoryEntry> {
+    return this.#call(
+      'GET',
+      `/v1/controls/${encodeURIComponent(service)}/${sequence}?settled=${settled}&waitMs=${waitMs}`,
+      { timeoutMs: waitMs + 15_000 },
     );
   }
 

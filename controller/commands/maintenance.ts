@@ -1,15 +1,18 @@
 import { parseOptions } from '../../shared/cli/parse-options.ts';
 import { BerthError } from '../../shared/errors.ts';
+import type { ControlAction } from '../../shared/manifest/control-schema.ts';
 import type { BerthCommand } from '../cli-context.ts';
-import { changeServiceControls } from '../fleet/service-controls.ts';
+import { sendServiceControl } from '../fleet/service-controls.ts';
+import { controlTransportUsage, controlWaitMs } from './control-wait.ts';
 import { splitList } from './deploy.ts';
 
-const usage = `Usage: berth maintenance on|off [--message TEXT] [--hosts a,b] [--config PATH] [--json]
+const usage = `Usage: berth maintenance on|off [--message TEXT] [--hosts a,b] [--timeout SECONDS] [--config PATH] [--json]
 
 on: every host's proxy answers the app's requests with a 503 maintenance page (showing
 --message, HTML-escaped), except GET/HEAD to the health path, which it answers 200 itself so
 an outer load balancer keeps the host. off: the app answers again. Survives proxy restarts.
-Talks to each agent directly (hosts registered with \`berth hosts add\`).`;
+
+${controlTransportUsage}`;
 
 export const maintenanceCommand: BerthCommand = {
   name: 'maintenance',
@@ -21,6 +24,7 @@ export const maintenanceCommand: BerthCommand = {
       {
         message: { type: 'string' },
         hosts: { type: 'string' },
+        timeout: { type: 'string' },
         config: { type: 'string', short: 'c' },
         json: { type: 'boolean', default: false },
       },
@@ -36,14 +40,22 @@ export const maintenanceCommand: BerthCommand = {
     if (mode === 'off' && values.message !== undefined) {
       throw new BerthError('USAGE', '--message goes with `berth maintenance on`');
     }
-    const request = {
-      on: mode === 'on',
-      ...(values.message === undefined ? {} : { message: values.message }),
-    };
-    return changeServiceControls(
+    const action: ControlAction =
+      mode === 'on'
+        ? {
+            action: 'maintenance-on',
+            ...(values.message === undefined ? {} : { message: values.message }),
+          }
+        : { action: 'maintenance-off' };
+    return sendServiceControl(
       context,
-      { configPath: values.config, hosts: splitList(values.hosts), json: values.json },
-      (client, service) => client.setMaintenance(service, request),
+      {
+        configPath: values.config,
+        hosts: splitList(values.hosts),
+        json: values.json,
+        waitMs: controlWaitMs(values.timeout),
+      },
+      action,
     );
   },
 };

@@ -1,16 +1,20 @@
 import { parseOptions } from '../../shared/cli/parse-options.ts';
 import { BerthError } from '../../shared/errors.ts';
+import { MAX_PAUSE_LIMIT_MS } from '../../shared/manifest/control-schema.ts';
 import type { BerthCommand } from '../cli-context.ts';
-import { changeServiceControls } from '../fleet/service-controls.ts';
+import { sendServiceControl } from '../fleet/service-controls.ts';
+import { controlTransportUsage, controlWaitMs } from './control-wait.ts';
 import { splitList } from './deploy.ts';
 
-const usage = `Usage: berth pause [--max-pause SECONDS] [--hosts a,b] [--config PATH] [--json]
+const maxPauseLimitSeconds = MAX_PAUSE_LIMIT_MS / 1000;
+
+const usage = `Usage: berth pause [--max-pause SECONDS] [--hosts a,b] [--timeout SECONDS] [--config PATH] [--json]
 
 Every host's proxy holds new requests to the app (no error for the client) until
 \`berth resume\`, for a short migration or restart. A request held longer than --max-pause
-(default 30, at most 600) gets 504. The health path is still answered 200.`;
+(default 30, at most ${maxPauseLimitSeconds}) gets 504. The health path is still answered 200.
 
-const maxPauseLimitSeconds = 600;
+${controlTransportUsage}`;
 
 export const pauseCommand: BerthCommand = {
   name: 'pause',
@@ -22,6 +26,7 @@ export const pauseCommand: BerthCommand = {
       {
         'max-pause': { type: 'string', default: '30' },
         hosts: { type: 'string' },
+        timeout: { type: 'string' },
         config: { type: 'string', short: 'c' },
         json: { type: 'boolean', default: false },
       },
@@ -35,10 +40,15 @@ export const pauseCommand: BerthCommand = {
       );
     }
     const maxPauseMs = Math.round(seconds * 1000);
-    return changeServiceControls(
+    return sendServiceControl(
       context,
-      { configPath: values.config, hosts: splitList(values.hosts), json: values.json },
-      (client, service) => client.pause(service, { maxPauseMs }),
+      {
+        configPath: values.config,
+        hosts: splitList(values.hosts),
+        json: values.json,
+        waitMs: controlWaitMs(values.timeout),
+      },
+      { action: 'pause', maxPauseMs },
     );
   },
 };

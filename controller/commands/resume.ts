@@ -1,11 +1,14 @@
 import { parseOptions } from '../../shared/cli/parse-options.ts';
 import type { BerthCommand } from '../cli-context.ts';
-import { changeServiceControls } from '../fleet/service-controls.ts';
+import { sendServiceControl } from '../fleet/service-controls.ts';
+import { controlTransportUsage, controlWaitMs } from './control-wait.ts';
 import { splitList } from './deploy.ts';
 
-const usage = `Usage: berth resume [--hosts a,b] [--config PATH] [--json]
+const usage = `Usage: berth resume [--hosts a,b] [--timeout SECONDS] [--config PATH] [--json]
 
-Ends \`berth pause\`: held requests go on to the app (the current release), new ones too.`;
+Ends \`berth pause\`: held requests go on to the app (the current release), new ones too.
+
+${controlTransportUsage}`;
 
 export const resumeCommand: BerthCommand = {
   name: 'resume',
@@ -16,15 +19,21 @@ export const resumeCommand: BerthCommand = {
       argv,
       {
         hosts: { type: 'string' },
+        timeout: { type: 'string' },
         config: { type: 'string', short: 'c' },
         json: { type: 'boolean', default: false },
       },
       'berth resume',
     );
-    return changeServiceControls(
+    return sendServiceControl(
       context,
-      { configPath: values.config, hosts: splitList(values.hosts), json: values.json },
-      (client, service) => client.resume(service),
+      {
+        configPath: values.config,
+        hosts: splitList(values.hosts),
+        json: values.json,
+        waitMs: controlWaitMs(values.timeout),
+      },
+      { action: 'resume' },
     );
   },
 };
