@@ -8,6 +8,7 @@ import { initCommand } from './init.ts';
 import { runCommand } from './run.ts';
 import { trustCommand } from './trust.ts';
 import { proxyCommand } from './proxy.ts';
+import { proxyRestartCommand } from './proxy-restart.ts';
 import { joinCommand } from './join.ts';
 import { rollbackCommand } from './rollback.ts';
 
@@ -23,6 +24,7 @@ const commands: AgentCommand[] = [
   runCommand,
   rollbackCommand,
   proxyCommand,
+  proxyRestartCommand,
   trustCommand,
 ];
 

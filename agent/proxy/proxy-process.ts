@@ -160,30 +160,23 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     return successorPid;
   }
 
-  /** After a handover: the successor owns the sockets and the admin path; drain and stop. */
+  /** Lets go of every client without failing a request (see ConnectionDrainer), then stops. */
   async function retire(): Promise<void> {
     metricsServer?.close();
     metricsServer?.closeAllConnections();
     https?.closeSessions();
     if (!(await drainer.drain(shutdownTimeoutMs))) {
-      logger.warn({ remaining: upstreams.inFlight }, 'handover drain cut connections still open');
+      logger.warn({ remaining: upstreams.inFlight }, 'shutdown cut connections still open');
     }
     await cutEverything();
   }
 
+  /** SIGTERM (systemd stop or restart): as a handover, but the admin socket goes too. */
   async function shutDown(): Promise<void> {
-    const httpClosed = closed(httpServer);
-    const httpsClosed = https?.close();
     const adminClosed = closed(adminServer);
-    const metricsClosed = metricsServer ? closed(metricsServer) : undefined;
     adminServer.closeAllConnections();
-    metricsServer?.closeAllConnections();
-    https?.closeSessions();
-    if (!(await upstreams.whenIdle(shutdownTimeoutMs))) {
-      logger.warn({ remaining: upstreams.inFlight }, 'shutdown cut in-flight requests');
-    }
-    await cutEverything();
-    await Promise.all([httpClosed, httpsClosed, adminClosed, metricsClosed]);
+    await retire();
+    await adminClosed;
     await rm(adminSocketPath, { force: true });
   }
 

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAgentCli } from '../../../agent/commands/agent-cli.ts';
 import { ProxyClient } from '../../../agent/proxy/proxy-client.ts';
+import { agentConfigPath, writeAgentConfig } from '../../../shared/config/agent-config.ts';
 import { startLoad } from '../../helpers/load.ts';
 import { echoOf, route, send, startUpstream, type TestUpstream, until } from './proxy-harness.ts';
 
@@ -32,6 +34,8 @@ describe('proxy restart (SIGUSR2: the listening sockets handed to a new process)
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'berth-proxy-restart-'));
     app = await startUpstream('app');
+    // The agent's default proxy socket is DATA_DIR/proxy.sock: `proxy-restart` finds it there.
+    await writeAgentConfig(agentConfigPath(dir), { name: 'app-1', fleet: 'test', dataDir: dir });
     const socketPath = join(dir, 'proxy.sock');
     first = spawn(
       process.execPath,
@@ -67,9 +71,20 @@ describe('proxy restart (SIGUSR2: the listening sockets handed to a new process)
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function restart(): Promise<number> {
+  /** The first restart goes through `berth-agent proxy-restart`, the others send SIGUSR2. */
+  async function restart(round: number): Promise<number> {
     const before = (await client.health()).pid;
-    process.kill(before, 'SIGUSR2');
+    if (round === 0) {
+      let out = '';
+      const code = await runAgentCli(['proxy-restart', '--data-dir', dir], {
+        out: (text) => void (out += text),
+        err: (text) => void (out += text),
+      });
+      expect(code, out).toBe(0);
+      expect(out).toMatch(new RegExp(`^proxy restarted: pid ${before} → \\d+`));
+    } else {
+      process.kill(before, 'SIGUSR2');
+    }
     let after = before;
     await until(async () => {
       after = (await client.health()).pid;
@@ -86,7 +101,7 @@ describe('proxy restart (SIGUSR2: the listening sockets handed to a new process)
     await until(() => app.slowReceived > 0);
     for (let round = 0; round < 5; round++) {
       await new Promise((resolve) => setTimeout(resolve, 300));
-      pids.add(await restart());
+      pids.add(await restart(round));
     }
     const report = await load.stop();
     const slowReply = await slow;
