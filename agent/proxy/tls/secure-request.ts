@@ -2,15 +2,25 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 
 /**
+ * X-Forwarded-* a client sends over TLS are its own claims: where Berth terminates TLS it is the
+ * edge, so no load balancer stands in front to vouch for them (kamal-proxy drops them too).
+ * The proxy sets each from the connection instead.
+ */
+const untrustedOverTls = new Set(['x-forwarded-proto', 'x-forwarded-for', 'x-forwarded-host']);
+
+/**
  * Requests from the HTTPS listener, made to look like the HTTP listener's to the traffic
- * handler, plus `X-Forwarded-Proto: https` (a client's own value is dropped).
+ * handler, plus `X-Forwarded-Proto: https` (the client's X-Forwarded-* are dropped).
  */
 export function markHttp1Secure(req: IncomingMessage): void {
   const raw = req.rawHeaders;
   const headers: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] ?? '';
-    if (name.length === 17 && name.toLowerCase() === 'x-forwarded-proto') continue;
+    // Only names of those lengths (15–17) are lowercased and looked up.
+    if (name.length >= 15 && name.length <= 17 && untrustedOverTls.has(name.toLowerCase())) {
+      continue;
+    }
     headers.push(name, raw[i + 1] ?? '');
   }
   headers.push('x-forwarded-proto', 'https');
@@ -60,9 +70,8 @@ function http1RawHeaders(req: Http2ServerRequest): string[] {
       if (name === ':authority') authority = value;
       continue;
     }
+    if (untrustedOverTls.has(name)) continue;
     switch (name) {
-      case 'x-forwarded-proto':
-        continue;
       case 'cookie':
         (cookies ??= []).push(value);
         continue;

@@ -91,7 +91,14 @@ describe('HTTPS listener with custom certificates', () => {
     const reply = await http2Request(
       proxy.httpsPort,
       'shop.test',
-      { ':method': 'POST', ':path': '/orders?id=7', cookie: 'a=1', 'x-forwarded-proto': 'http' },
+      {
+        ':method': 'POST',
+        ':path': '/orders?id=7',
+        cookie: 'a=1',
+        'x-forwarded-proto': 'http',
+        'x-forwarded-for': '203.0.113.9',
+        'x-forwarded-host': 'forged.test',
+      },
       { ca: shop.certPem, body: 'one two three' },
     );
     expect(reply.alpnProtocol).toBe('h2');
@@ -109,6 +116,7 @@ describe('HTTPS listener with custom certificates', () => {
       cookie: 'a=1',
       'x-forwarded-proto': 'https',
       'x-forwarded-host': 'shop.test',
+      'x-forwarded-for': '127.0.0.1',
     });
   });
 
@@ -136,10 +144,19 @@ describe('HTTPS listener with custom certificates', () => {
   it('serves HTTP/1.1 over TLS with X-Forwarded-Proto https, and HSTS only where set', async () => {
     const shopReply = await httpsGet(proxy.httpsPort, 'shop.test', '/x', {
       ca: shop.certPem,
-      headers: { 'x-forwarded-proto': 'http' },
+      headers: {
+        'X-Forwarded-Proto': 'http',
+        'X-Forwarded-For': '203.0.113.9',
+        'x-forwarded-host': 'forged.test',
+      },
     });
     expect(shopReply.status).toBe(200);
-    expect((JSON.parse(shopReply.text) as AppView).headers['x-forwarded-proto']).toBe('https');
+    // Over TLS the proxy is the edge: the client's X-Forwarded-* are replaced, not trusted.
+    expect((JSON.parse(shopReply.text) as AppView).headers).toMatchObject({
+      'x-forwarded-proto': 'https',
+      'x-forwarded-for': '127.0.0.1',
+      'x-forwarded-host': 'shop.test',
+    });
     expect(shopReply.headers['strict-transport-security']).toBe('max-age=31536000');
 
     const wildReply = await httpsGet(proxy.httpsPort, 'a.wild.test', '/x', {
