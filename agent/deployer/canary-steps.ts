@@ -1,119 +1,10 @@
 import { BerthError } from '../../shared/errors.ts';
-import type { ReleaseManifest } from '../../shared/manifest/schema.ts';
-import type { ContainerInfo } from '../docker/container-engine.ts';
-import type { AgentStore } from '../state/agent-store.ts';
 import { CANARY_STATE, type Deployment } from '../state/deployment.ts';
-import { planCanary, type CanaryPlan } from './canary-decision.ts';
+import { deploymentOf, manifestOf, runningContainersOf } from './canary-lookup.ts';
 import type { DeployerDeps } from './deployer-deps.ts';
-import {
-  drainAndStop,
-  drainAndStopPrevious,
-  enterStep,
-  targetOf,
-  type Candidate,
-} from './deployment-steps.ts';
-import { rolesOnHost, routeRequestFor, targetAddress, type HostRole } from './host-plan.ts';
+import { drainAndStop, drainAndStopPrevious, enterStep, targetOf } from './deployment-steps.ts';
+import { rolesOnHost, routeRequestFor } from './host-plan.ts';
 import { openHostSecrets } from './host-secrets.ts';
-import { decodeStoredManifest } from './stored-manifest.ts';
-
-/** The service's deployment parked in `canary`, if any. */
-export function parkedCanary(store: AgentStore, service: string): Deployment | null {
-  return (
-    store.unfinishedDeployments().find((d) => d.service === service && d.state === CANARY_STATE) ??
-    null
-  );
-}
-
-export function manifestOf(store: AgentStore, deployment: Deployment): ReleaseManifest {
-  const release = store.release(deployment.service, deployment.sequence);
-  if (!release) {
-    throw new BerthError(
-      'NOT_FOUND',
-      `release ${deployment.sequence} of ${deployment.service} is not stored here`,
-    );
-  }
-  return decodeStoredManifest(release.jws);
-}
-
-/** The plan for `manifest` on this host; `rerun` for a stored release deployed again. */
-export function canaryPlanFor(
-  store: AgentStore,
-  manifest: ReleaseManifest,
-  rerun: boolean,
-): CanaryPlan {
-  const parked = parkedCanary(store, manifest.service);
-  return planCanary(manifest, {
-    parked,
-    parkedImage: parked ? manifestOf(store, parked).image : null,
-    liveSequence: store.service(manifest.service)?.liveSequence ?? null,
-    rerun,
-  });
-}
-
-/** After the health check: `percent` of clients go to the candidates; the deployment parks in `canary`. */
-export async function parkCanary(
-  deps: DeployerDeps,
-  id: number,
-  manifest: ReleaseManifest,
-  candidates: Candidate[],
-  percent: number,
-): Promise<void> {
-  enterStep(deps, id, CANARY_STATE, `${percent}% of clients go to ${manifest.version}`);
-  const proxied = candidates.filter((c) => c.hostRole.role.proxy);
-  try {
-    for (const { hostRole, containerId } of proxied) {
-      const target = await pointCanarySlot(deps, hostRole, containerId, manifest, percent);
-      deps.store.recordEvent(id, CANARY_STATE, `${hostRole.routeName}: ${percent}% → ${target}`, {
-        role: hostRole.name,
-        data: { target, percent },
-      });
-    }
-  } catch (error) {
-    for (const { hostRole } of proxied)
-      await deps.proxy.abortCanary(hostRole.routeName).catch(() => undefined);
-    throw error;
-  }
-}
-
-/**
- * Points a proxied role's canary slot at the container (checked healthy first); returns the
- * target. The deployer parks with it, the reconciler and a restart restore with it.
- */
-export async function pointCanarySlot(
-  deps: DeployerDeps,
-  hostRole: HostRole,
-  container: string,
-  manifest: ReleaseManifest,
-  percent: number,
-): Promise<string> {
-  const settings = hostRole.role.proxy;
-  if (!settings) throw new BerthError('INTERNAL', `role ${hostRole.name} has no proxy`);
-  const target = await targetOf(deps, container, settings.appPort);
-  await deps.proxy.checkTarget({
-    target,
-    healthCheck: settings.healthCheck,
-    timeoutMs: manifest.deployTimeoutMs,
-  });
-  await deps.proxy.setCanary(hostRole.routeName, { target, percent });
-  return target;
-}
-
-/** After an agent restart: a proxy that lost the canary slot gets it back. */
-export async function restoreCanarySlots(deps: DeployerDeps, canary: Deployment): Promise<void> {
-  const manifest = manifestOf(deps.store, canary);
-  const percent = manifest.canary?.percent ?? 0;
-  const [routes, containers] = await Promise.all([
-    deps.proxy.listServiceStates(),
-    runningContainersOf(deps, canary),
-  ]);
-  for (const hostRole of rolesOnHost(manifest, deps.hostName)) {
-    const container = containers.find((c) => c.labels['berth.role'] === hostRole.name);
-    const slot = routes.find((r) => r.service === hostRole.routeName)?.canary;
-    if (!hostRole.role.proxy || !container) continue;
-    if (slot?.percent === percent && slot.target === targetOfInfo(container, hostRole)) continue;
-    await pointCanarySlot(deps, hostRole, container.id, manifest, percent);
-  }
-}
 
 /**
  * Promotion release `id` makes parked `canary` live: the canary becomes each route's main
@@ -252,26 +143,4 @@ async function stopCanary(
     });
     finish();
   });
-}
-
-function deploymentOf(store: AgentStore, id: number): Deployment {
-  const deployment = store.deployment(id);
-  if (!deployment) throw new BerthError('NOT_FOUND', `deployment ${id} does not exist`);
-  return deployment;
-}
-
-async function runningContainersOf(
-  deps: DeployerDeps,
-  deployment: Deployment,
-): Promise<ContainerInfo[]> {
-  const containers = await deps.engine.listContainers(
-    { 'berth.service': deployment.service, 'berth.sequence': String(deployment.sequence) },
-    deps.network,
-  );
-  return containers.filter((c) => c.state === 'running');
-}
-
-function targetOfInfo(container: ContainerInfo, hostRole: HostRole): string | null {
-  const appPort = hostRole.role.proxy?.appPort;
-  return container.ipAddress && appPort ? targetAddress(container.ipAddress, appPort) : null;
 }

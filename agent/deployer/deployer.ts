@@ -15,14 +15,9 @@ import { failDeployment, rollBackInterrupted } from './deployment-failure.ts';
 import { pruneReleases } from './prune-releases.ts';
 import { decodeStoredManifest } from './stored-manifest.ts';
 import { CANARY_STATE } from '../state/deployment.ts';
-import {
-  abortParkedCanary,
-  canaryPlanFor,
-  parkCanary,
-  promoteParkedCanary,
-  replaceParkedCanary,
-  restoreCanarySlots,
-} from './canary-steps.ts';
+import { canaryPlanFor } from './canary-lookup.ts';
+import { parkCanary, restoreCanarySlots } from './canary-slots.ts';
+import { abortParkedCanary, promoteParkedCanary, replaceParkedCanary } from './canary-steps.ts';
 
 /** A deployment interrupted this many times (agent crashes) is rolled back instead of resumed. */
 export const MAX_DEPLOY_ATTEMPTS = 3;

@@ -1,7 +1,7 @@
 import type { AgentRoleStatus, AgentStatus } from '../../shared/api/agent-api.ts';
 import { rolesOnHost } from '../deployer/host-plan.ts';
 import { decodeStoredManifest } from '../deployer/stored-manifest.ts';
-import { manifestOf, parkedCanary } from '../deployer/canary-steps.ts';
+import { manifestOf, parkedCanary } from '../deployer/canary-lookup.ts';
 import { CANARY_STATE } from '../state/deployment.ts';
 import type { HttpDeps } from './http-deps.ts';
 

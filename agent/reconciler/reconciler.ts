@@ -11,7 +11,8 @@ import {
 } from '../deployer/host-plan.ts';
 import { decodeStoredManifest } from '../deployer/stored-manifest.ts';
 import { openHostSecrets } from '../deployer/host-secrets.ts';
-import { manifestOf, parkedCanary, pointCanarySlot } from '../deployer/canary-steps.ts';
+import { manifestOf, parkedCanary } from '../deployer/canary-lookup.ts';
+import { pointCanarySlot } from '../deployer/canary-slots.ts';
 import { planRepairs, type Repair } from './repair-plan.ts';
 
 /**
