@@ -43,11 +43,16 @@ export async function promoteParkedCanary(
     if (!settings) continue;
     const target = await targetOf(deps, container.id, settings.appPort);
     const route = routes.find((r) => r.service === hostRole.routeName);
-    if (route?.target === target) continue;
+    if (route?.target === target) {
+      if (route.canary) await proxy.abortCanary(hostRole.routeName);
+      continue;
+    }
     if (route?.canary?.target === target) await proxy.promoteCanary(hostRole.routeName);
     else {
+      // The proxy lost the slot or holds a stale one: switch, then empty the slot.
       const secrets = settings.tls ? await openHostSecrets(deps, manifest) : {};
       await proxy.switchService(hostRole.routeName, routeRequestFor(settings, target, secrets));
+      if (route?.canary) await proxy.abortCanary(hostRole.routeName);
     }
     store.recordEvent(id, 'switching', `${hostRole.routeName} → ${target}`, {
       role: hostRole.name,
