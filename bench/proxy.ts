@@ -1,8 +1,10 @@
 /**
  * Proxy throughput and latency: the same upstream reached (a) directly, (b) through Berth's
- * proxy, (c) through nginx, then (d) Berth and (e) nginx terminating TLS with the same
- * self-signed ECDSA P-256 certificate (wrk: HTTP/1.1, keep-alive, so handshakes are few).
- * Loopback only; every process it starts is stopped at the end.
+ * proxy, (c) through nginx, (d) through Caddy, then (e) Berth, (f) nginx and (g) Caddy
+ * terminating TLS with the same self-signed ECDSA P-256 certificate (wrk: HTTP/1.1, keep-alive,
+ * so handshakes are few). Caddy rows need `apt-get install caddy` (not in install-system-deps:
+ * the package's service would take port 80) and are skipped without it. Loopback only; every
+ * process it starts is stopped at the end.
  *
  *   npx tsx bench/proxy.ts [--duration 10] [--connections 50]
  */
@@ -13,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ProxyClient } from '../agent/proxy/proxy-client.ts';
 import { createSelfSignedCertificate } from '../shared/tls/self-signed-certificate.ts';
+import { findCaddy, startCaddy } from './lib/caddy.ts';
 import { startChild } from './lib/child-process.ts';
 import { startNginx } from './lib/nginx.ts';
 import { freePort } from './lib/ports.ts';
@@ -99,6 +102,17 @@ async function main(): Promise<void> {
       privateKeyPath,
     });
     started.push(nginx);
+    const caddyPath = await findCaddy();
+    const caddy =
+      caddyPath === undefined
+        ? undefined
+        : await startCaddy(caddyPath, join(dir, 'caddy'), await freePort(), upstreamPort, {
+            port: await freePort(),
+            certificatePath,
+            privateKeyPath,
+          });
+    if (caddy === undefined) console.log('caddy: not installed (apt-get install caddy), skipped');
+    else started.push(caddy);
 
     const targets: Target[] = [
       {
@@ -112,6 +126,9 @@ async function main(): Promise<void> {
         pid: proxy.child.pid ?? 0,
       },
       { name: 'through nginx', url: `http://127.0.0.1:${nginx.port}/`, pid: nginx.pid },
+      ...(caddy === undefined
+        ? []
+        : [{ name: 'through Caddy', url: `http://127.0.0.1:${caddy.port}/`, pid: caddy.pid }]),
     ];
     const measurements: Measurement[] = [];
     for (const target of targets) measurements.push(await measure(target));
@@ -126,6 +143,9 @@ async function main(): Promise<void> {
         pid: proxy.child.pid ?? 0,
       },
       { name: 'nginx, TLS', url: `https://127.0.0.1:${nginx.tlsPort ?? 0}/`, pid: nginx.pid },
+      ...(caddy === undefined
+        ? []
+        : [{ name: 'Caddy, TLS', url: `https://127.0.0.1:${caddy.tlsPort}/`, pid: caddy.pid }]),
     ];
     const tlsMeasurements: Measurement[] = [];
     for (const target of tlsTargets) tlsMeasurements.push(await measure(target));
@@ -214,6 +234,11 @@ function printTable(measurements: Measurement[], baselineName: string): void {
   console.log();
   console.log(format(header));
   for (const row of rows) console.log(format(row));
+  for (const { target, result } of measurements) {
+    if (result.errors > 0 || result.requestsPerSecond === 0) {
+      console.log(`warning: ${target.name}: ${result.errors} socket errors or non-2xx/3xx`);
+    }
+  }
 }
 
 await main();
