@@ -1,6 +1,7 @@
 import type { ControlHistoryEntry } from '../../shared/api/controller-api.ts';
 import type { DeployConfig } from '../../shared/config/deploy-config.ts';
-import { BerthError } from '../../shared/errors.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BerthError, isBerthError } from '../../shared/errors.ts';
 import { describeAction, type ControlAction } from '../../shared/manifest/control-schema.ts';
 import { signControl } from '../../shared/manifest/control-signing.ts';
 import type { CliContext } from '../cli-context.ts';
@@ -93,13 +94,24 @@ async function follow(
   const online = published.targets.filter((host) => !offline.has(host));
   let settled = 0;
   for (;;) {
-    const remainingMs = Math.max(0, deadline - Date.now());
-    const entry = await client.control(
-      published.service,
-      published.sequence,
-      settled,
-      Math.min(FOLLOW_WAIT_MS, remainingMs),
-    );
+    // Nothing online to wait for: one look at what is there, no hold.
+    const remainingMs = online.length === 0 ? 0 : Math.max(0, deadline - Date.now());
+    let entry: ControlHistoryEntry;
+    try {
+      entry = await client.control(
+        published.service,
+        published.sequence,
+        settled,
+        Math.min(FOLLOW_WAIT_MS, remainingMs),
+      );
+    } catch (error) {
+      // A controller restart is ridden out, as `berth deploy` does, until the wait ends.
+      if (!isBerthError(error) || error.code !== 'HOST_UNREACHABLE' || remainingMs === 0) {
+        throw error;
+      }
+      await sleep(1_000);
+      continue;
+    }
     settled = entry.settled;
     for (const [host, result] of Object.entries(entry.hosts)) {
       if (announced.has(host) || (result.state !== 'applied' && result.state !== 'refused'))
