@@ -24,6 +24,11 @@ export function isTerminal(state: DeploymentState): state is TerminalState {
   return (terminalStates as readonly string[]).includes(state);
 }
 
+/** Terminal, or parked as a canary: nothing moves until another release arrives. */
+export function isSettled(state: DeploymentState): boolean {
+  return isTerminal(state) || state === CANARY_STATE;
+}
+
 export interface Deployment {
   id: number;
   service: string;

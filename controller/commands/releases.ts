@@ -1,5 +1,7 @@
 import { parseOptions } from '../../shared/cli/parse-options.ts';
 import type { BerthCommand } from '../cli-context.ts';
+import type { ReleaseView } from '../fleet/fleet.ts';
+import { decodeReleasePayload } from '../releases/decode-release.ts';
 import { openFleet } from '../fleet/open-fleet.ts';
 import { ago, renderTable } from '../output/table.ts';
 
@@ -35,7 +37,7 @@ export const releasesCommand: BerthCommand = {
       const now = new Date();
       const rows = releases.map((r) => [
         String(r.sequence),
-        r.rollbackOf ? `${r.version} (rollback)` : r.version,
+        `${r.version}${releaseKind(r)}`,
         r.image.split('@')[1]?.slice(0, 19) ?? r.image,
         r.issuedBy,
         ago(r.issuedAt, now),
@@ -52,3 +54,17 @@ export const releasesCommand: BerthCommand = {
     }
   },
 };
+
+/** What a release did besides deploying its version, as a suffix for the VERSION column. */
+function releaseKind(release: ReleaseView): string {
+  if (release.rollbackOf) return ' (rollback)';
+  try {
+    const { canary, promotionOf, canaryAbortOf } = decodeReleasePayload(release.jws);
+    if (canary) return ` (canary ${canary.percent}%)`;
+    if (promotionOf) return ' (canary promoted)';
+    if (canaryAbortOf) return ' (canary aborted)';
+  } catch {
+    // An unreadable payload only loses the suffix.
+  }
+  return '';
+}

@@ -112,10 +112,16 @@ describe('canary deploys through the CLI (direct mode)', () => {
     canarySequence = roles[1]?.sequence ?? 0;
     const table = await s.app.berth('status');
     expect(table.stdout).toMatch(/^web-1\s+web\s+v2\s+canary 10%\s+running/m);
+    const releases = await s.app.berth('releases');
+    expect(releases.stdout).toMatch(/^\d+\s+v2 \(canary 10%\)\s+sha256:/m);
   });
 
-  it('replaces a killed canary container and restores its share', async () => {
+  it('restarts a killed canary container, replaces a removed one, and restores its share', async () => {
     const [canaryName] = (await runningNames()).filter((n) => n.startsWith('canary-web-v2-'));
+    await docker(['kill', canaryName ?? '']);
+    await waitFor('the killed canary container to run again', async () =>
+      (await runningNames()).includes(canaryName ?? '') ? true : undefined,
+    );
     await docker(['rm', '-f', canaryName ?? '']);
     await waitFor('the canary container to be replaced', async () =>
       (await runningNames()).some((n) => n.startsWith('canary-web-v2-')) ? true : undefined,

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { BerthError } from '../../../shared/errors.ts';
-import { isTerminal } from '../../state/deployment.ts';
+import { isSettled } from '../../state/deployment.ts';
 import type { HttpDeps } from '../http-deps.ts';
 
 const params = z.object({ id: z.coerce.number().int().positive() });
@@ -13,7 +13,7 @@ const POLL_INTERVAL_MS = 100;
 
 export function deploymentRoutes(deps: HttpDeps) {
   return async (app: FastifyInstance): Promise<void> => {
-    /** The deployment and its events after `after`; with waitMs, held until a new event or the deployment ends. */
+    /** The deployment and its events after `after`; with waitMs, held until a new event or the deployment ends or parks. */
     app.get('/v1/deployments/:id', async (request) => {
       const parsedParams = params.safeParse(request.params);
       const parsedQuery = query.safeParse(request.query);
@@ -27,7 +27,7 @@ export function deploymentRoutes(deps: HttpDeps) {
         if (!deployment)
           throw new BerthError('NOT_FOUND', `no deployment ${id} on ${deps.hostName}`);
         const events = deps.store.events(id, after);
-        if (events.length || isTerminal(deployment.state) || Date.now() >= deadline)
+        if (events.length || isSettled(deployment.state) || Date.now() >= deadline)
           return { deployment, events };
         await deps.sleep(POLL_INTERVAL_MS);
       }
