@@ -114,6 +114,29 @@ describe('canary deployments on one host', () => {
     expect(proxy.canaries.size).toBe(0);
   });
 
+  it('a new canary replaces the parked one: stopped and rolled back first', async () => {
+    await deploy({ sequence: 3, version: 'v3', canary: { percent: 25 } });
+    expect(states()).toEqual(['done', 'rolled_back', 'canary']);
+    expect(store.service('shop')?.liveSequence).toBe(1);
+    expect(engine.running()).toEqual([`shop-web-v1-${HOST}-1`, `shop-web-v3-${HOST}-3`]);
+    expect(proxy.canaries.get(route)).toEqual({ target: '10.0.0.3:3000', percent: 25 });
+  });
+
+  it('a rollback while a canary is parked stops the canary, then deploys', async () => {
+    await deploy({ sequence: 3, version: 'v1', rollbackOf: 1 });
+    expect(states()).toEqual(['done', 'rolled_back', 'done']);
+    expect(store.service('shop')?.liveSequence).toBe(3);
+    expect(engine.running()).toEqual([`shop-web-v1-${HOST}-3`]);
+    expect(proxy.canaries.size).toBe(0);
+  });
+
+  it('finishes an abort the proxy had already carried out (a resumed run)', async () => {
+    await proxy.abortCanary(route);
+    await deploy({ sequence: 3, version: 'v1', canaryAbortOf: 2 });
+    expect(states()).toEqual(['done', 'rolled_back', 'done']);
+    expect(engine.running()).toEqual([`shop-web-v1-${HOST}-1`]);
+  });
+
   it('refuses a promotion of another release before storing anything', async () => {
     const overrides = { sequence: 3, version: 'v2', promotionOf: 1 };
     await expect(
