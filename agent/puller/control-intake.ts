@@ -18,7 +18,8 @@ export interface ControlIntakeDeps {
   lastSequences(): Record<string, number>;
   /** Persists the control as applied, so it (and anything older) is a replay from now on. */
   recordApplied(control: ServiceControl): void;
-  report(result: ControlReport): void;
+  /** Hands the result to the reporter; resolves once it is kept (it survives a restart). */
+  report(result: ControlReport): Promise<void> | void;
   logger: Logger;
 }
 
@@ -65,30 +66,32 @@ export class ControlIntake {
     try {
       control = await this.#deps.verifyControl(jws);
     } catch (error) {
-      this.#refuse(claimOf(jws), error);
+      await this.#refuse(claimOf(jws), error);
       return;
     }
     const { service, sequence } = control;
+    let answer: AgentServiceControls;
     try {
-      const answer = await this.#deps.apply(service, actionOf(control));
+      answer = await this.#deps.apply(service, actionOf(control));
       this.#deps.recordApplied(control);
-      logger.info(
-        { service, sequence, action: control.action, issuedBy: control.issuedBy },
-        'service control applied',
-      );
-      this.#deps.report({
-        service,
-        sequence,
-        outcome: 'applied',
-        error: null,
-        routes: answer.routes,
-      });
     } catch (error) {
-      this.#refuse({ service, sequence }, error);
+      await this.#refuse({ service, sequence }, error);
+      return;
     }
+    logger.info(
+      { service, sequence, action: control.action, issuedBy: control.issuedBy },
+      'service control applied',
+    );
+    await this.#deps.report({
+      service,
+      sequence,
+      outcome: 'applied',
+      error: null,
+      routes: answer.routes,
+    });
   }
 
-  #refuse(claim: Claim | null, error: unknown): void {
+  async #refuse(claim: Claim | null, error: unknown): Promise<void> {
     const code = isBerthError(error) ? error.code : 'INTERNAL';
     const message = isBerthError(error) ? error.message : 'the control could not be applied';
     const fields = { service: claim?.service, sequence: claim?.sequence, code };
@@ -98,7 +101,7 @@ export class ControlIntake {
     if (!claim) return;
     const { service, sequence } = claim;
     this.#refused.set(service, Math.max(this.#refused.get(service) ?? 0, sequence));
-    this.#deps.report({
+    await this.#deps.report({
       service,
       sequence,
       outcome: 'refused',

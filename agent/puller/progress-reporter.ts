@@ -9,6 +9,7 @@ import type { Logger } from '../../shared/logger.ts';
 import type { AgentStore } from '../state/agent-store.ts';
 import { isTerminal, type DeploymentEvent } from '../state/deployment.ts';
 import type { ControllerLink } from './controller-link.ts';
+import { ControlOutbox } from './control-outbox.ts';
 import type { PullClock } from './pull-clock.ts';
 import type { ReportCursor } from './report-cursor.ts';
 import { BackgroundLoop } from './background-loop.ts';
@@ -31,6 +32,8 @@ export interface ProgressReporterDeps {
   /** The host's status as the agent API shows it (services, roles, container health). */
   describeHost(): Promise<AgentStatus>;
   cursor: ReportCursor;
+  /** Service control results to send (they survive a restart); in memory only when absent. */
+  controlOutbox?: ControlOutbox;
   logger: Logger;
   clock: PullClock;
   activeIntervalMs?: number;
@@ -55,7 +58,7 @@ export class ProgressReporter {
   readonly #deps: ProgressReporterDeps;
   readonly #schedule: RetrySchedule;
   readonly #refusals: ReleaseRefusal[] = [];
-  readonly #controls: ControlReport[] = [];
+  readonly #controls: ControlOutbox;
   #lastSentAtMs: number | null = null;
   #lastServices: AgentRoleStatus[] = [];
   #isActive = false;
@@ -64,6 +67,7 @@ export class ProgressReporter {
 
   constructor(deps: ProgressReporterDeps) {
     this.#deps = deps;
+    this.#controls = deps.controlOutbox ?? ControlOutbox.inMemory();
     this.#schedule = new RetrySchedule({
       what: 'controller reports',
       logger: deps.logger,
@@ -86,10 +90,9 @@ export class ProgressReporter {
   }
 
   /** What became of a signed service control; sent at once. */
-  addControlResult(result: ControlReport): void {
+  async addControlResult(result: ControlReport): Promise<void> {
     const error = result.error ? { ...result.error, message: clip(result.error.message) } : null;
-    this.#controls.push({ ...result, error });
-    this.#controls.splice(0, Math.max(0, this.#controls.length - MAX_QUEUED_REFUSALS));
+    await this.#controls.add({ ...result, error });
     this.wake();
   }
 
@@ -104,7 +107,7 @@ export class ProgressReporter {
     const progress = this.#collect();
     this.#isActive = progress.isActive || progress.reports.length > 0;
     const refusals = this.#refusals.slice();
-    const controls = this.#controls.slice();
+    const controls = this.#controls.pending.slice();
     const nowMs = clock.now().getTime();
     const heartbeatDue =
       this.#lastSentAtMs === null ||
@@ -123,7 +126,7 @@ export class ProgressReporter {
     await link.sendReport(report, this.#loop.signal);
     this.#lastSentAtMs = nowMs;
     this.#refusals.splice(0, refusals.length);
-    this.#controls.splice(0, controls.length);
+    await this.#controls.sent(controls);
     await cursor.record(progress.sent, progress.complete);
     return 'sent';
   }

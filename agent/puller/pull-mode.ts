@@ -7,6 +7,7 @@ import type { ControlAction, ServiceControl } from '../../shared/manifest/contro
 import type { ReleaseManifest } from '../../shared/manifest/schema.ts';
 import type { AgentStore } from '../state/agent-store.ts';
 import { ControlIntake } from './control-intake.ts';
+import { ControlOutbox } from './control-outbox.ts';
 import { ControllerLink } from './controller-link.ts';
 import { ProgressReporter } from './progress-reporter.ts';
 import { systemPullClock, type PullClock } from './pull-clock.ts';
@@ -16,6 +17,7 @@ import { ReportCursor } from './report-cursor.ts';
 import { StaticReleaseSource } from './static-release-source.ts';
 
 export const REPORT_CURSOR_FILE_NAME = 'report-cursor.json';
+export const CONTROL_OUTBOX_FILE_NAME = 'control-results.json';
 
 export interface PullModeDeps {
   config: AgentConfig;
@@ -61,6 +63,7 @@ export async function startPullMode(deps: PullModeDeps): Promise<PullMode | null
         store,
         describeHost: deps.describeHost,
         cursor: await ReportCursor.load(join(config.dataDir, REPORT_CURSOR_FILE_NAME)),
+        controlOutbox: await ControlOutbox.load(join(config.dataDir, CONTROL_OUTBOX_FILE_NAME)),
         logger,
         clock,
       })

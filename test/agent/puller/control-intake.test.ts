@@ -109,7 +109,7 @@ describe('signed service controls arriving by the controller', () => {
       lastSequences: () => store.controls.lastSequences(),
       recordApplied: (control) =>
         store.controls.recordApplied(control.service, control.sequence, control.action),
-      report: (result) => reports.push(result),
+      report: (result) => void reports.push(result),
       logger,
     });
   });

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ControlOutbox } from '../../../agent/puller/control-outbox.ts';
 import { ProgressReporter } from '../../../agent/puller/progress-reporter.ts';
 import { ReportCursor } from '../../../agent/puller/report-cursor.ts';
 import { AgentStore } from '../../../agent/state/agent-store.ts';
@@ -37,8 +38,9 @@ describe('service control results in agent reports', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function reporter(): Promise<ProgressReporter> {
+  async function reporter(controlOutbox?: ControlOutbox): Promise<ProgressReporter> {
     return new ProgressReporter({
+      ...(controlOutbox ? { controlOutbox } : {}),
       link: {
         async sendReport(report) {
           if (failures-- > 0) throw new BerthError('HOST_UNREACHABLE', 'controller did not answer');
@@ -57,7 +59,7 @@ describe('service control results in agent reports', () => {
     const subject = await reporter();
     await subject.reportOnce();
     expect(reports[0]).not.toHaveProperty('controls');
-    subject.addControlResult(applied);
+    await subject.addControlResult(applied);
     failures = 1;
     await expect(subject.reportOnce()).rejects.toThrow(/did not answer/);
     expect(await subject.reportOnce()).toBe('sent');
@@ -67,7 +69,7 @@ describe('service control results in agent reports', () => {
 
   it('clips a long refusal message', async () => {
     const subject = await reporter();
-    subject.addControlResult({
+    await subject.addControlResult({
       ...applied,
       outcome: 'refused',
       error: { code: 'CONTROL_EXPIRED', message: 'x'.repeat(20_000) },
@@ -75,5 +77,17 @@ describe('service control results in agent reports', () => {
     });
     await subject.reportOnce();
     expect(reports[0]?.controls?.[0]?.error?.message.length).toBe(16_384);
+  });
+
+  it('keeps an unsent result across an agent restart, and forgets it once the controller has it', async () => {
+    const path = join(dir, 'control-results.json');
+    const before = await reporter(await ControlOutbox.load(path));
+    failures = 1;
+    await before.addControlResult(applied);
+    await expect(before.reportOnce()).rejects.toThrow(/did not answer/);
+    const after = await reporter(await ControlOutbox.load(path));
+    expect(await after.reportOnce()).toBe('sent');
+    expect(reports.at(-1)?.controls).toEqual([applied]);
+    expect((await ControlOutbox.load(path)).pending).toEqual([]);
   });
 });
