@@ -33,6 +33,7 @@ Options:
   --api-host HOST          agent API address (default: 127.0.0.1 joined, 0.0.0.0 local)
   --api-port PORT          agent API port (default: 7443)
   --http-port PORT         port the proxy serves apps on (default: 80)
+  --https-port PORT        port the proxy serves apps on over TLS (default: 443; 0: no HTTPS)
   --docker-network NAME    Docker network for app containers (default: berth)
   --skip-docker            do not install Docker (install it yourself first)
   --uninstall              stop and remove the units and binaries; keep the data dir
@@ -55,7 +56,7 @@ say() {
 
 token='' controller_url='' fingerprint='' bundle_file='' bundle_sha256='' agent_name=''
 release_keys='' operator_keys='' data_dir_opt='' api_host='' api_port='' http_port=''
-docker_network='' skip_docker=no uninstall=no purge=no root='' os_release=/etc/os-release
+https_port='' docker_network='' skip_docker=no uninstall=no purge=no root='' os_release=/etc/os-release
 
 while [ "$#" -gt 0 ]; do
 	case "$1" in
@@ -64,8 +65,8 @@ while [ "$#" -gt 0 ]; do
 	--uninstall) uninstall=yes; shift; continue ;;
 	--purge) purge=yes; shift; continue ;;
 	--token | --controller | --fingerprint | --bundle | --sha256 | --name | --trust-release-key | \
-		--trust-operator-key | --data-dir | --api-host | --api-port | --http-port | --docker-network | \
-		--root | --os-release)
+		--trust-operator-key | --data-dir | --api-host | --api-port | --http-port | --https-port | \
+		--docker-network | --root | --os-release)
 		[ "$#" -ge 2 ] || fail "$1 needs a value (see --help)" ;;
 	*) fail "unknown option $1 (see --help)" ;;
 	esac
@@ -82,6 +83,7 @@ while [ "$#" -gt 0 ]; do
 	--api-host) api_host=$2 ;;
 	--api-port) api_port=$2 ;;
 	--http-port) http_port=$2 ;;
+	--https-port) https_port=$2 ;;
 	--docker-network) docker_network=$2 ;;
 	--root) root=$2 ;;
 	--os-release) os_release=$2 ;;
@@ -97,6 +99,11 @@ check_option() { # check_option NAME VALUE REGEX WHAT
 	[ -z "$2" ] || matches "$2" "$3" || fail "$1 must be $4, got \"$2\""
 }
 
+check_port() { # check_port NAME VALUE
+	check_option "$1" "$2" '[0-9]{1,5}' 'a port number'
+	[ -z "$2" ] || [ "$2" -le 65535 ] || fail "$1 must be a port number up to 65535, got \"$2\""
+}
+
 check_option --token "$token" 'berth-join-1\.[A-Za-z0-9_-]+' 'the whole token "berth hosts add NAME" printed (berth-join-1.…)'
 check_option --controller "$controller_url" 'https://[]A-Za-z0-9.:[-]+' 'an https://HOST:PORT URL'
 check_option --fingerprint "$fingerprint" 'sha256:[0-9a-f]{64}' 'sha256: and 64 hex digits'
@@ -107,8 +114,9 @@ for key in $release_keys $operator_keys; do
 done
 check_option --data-dir "$data_dir_opt" '/[A-Za-z0-9._/-]*' 'an absolute path'
 check_option --api-host "$api_host" '[A-Za-z0-9.:-]+' 'an address'
-check_option --api-port "$api_port" '[0-9]{1,5}' 'a port number'
-check_option --http-port "$http_port" '[0-9]{1,5}' 'a port number'
+check_port --api-port "$api_port"
+check_port --http-port "$http_port"
+check_port --https-port "$https_port"
 check_option --docker-network "$docker_network" '[A-Za-z0-9._-]+' 'a Docker network name'
 check_option --root "$root" '/[A-Za-z0-9._/-]*' 'an absolute path'
 [ "$purge" = no ] || [ "$uninstall" = yes ] || fail '--purge goes with --uninstall'
@@ -176,9 +184,13 @@ make_dir() {
 	done
 }
 
-# Runs COMMAND… UNIT for each unit, in start order.
+# Every unit this script installs, in start order.
+all_units='berth-proxy.socket berth-proxy-https.socket berth-proxy.service berth-agent.service'
+units=$all_units
+
+# Runs COMMAND… UNIT for each unit installed, in start order.
 each_unit() {
-	for unit in berth-proxy.socket berth-proxy.service berth-agent.service; do "$@" "$unit"; done
+	for unit in $units; do "$@" "$unit"; done
 }
 
 remove_unit() {
@@ -359,6 +371,7 @@ agent_options() { # the options join and init share, as given
 	[ -z "$api_host" ] || printf ' --api-host %s' "$api_host"
 	[ -z "$api_port" ] || printf ' --api-port %s' "$api_port"
 	[ -z "$http_port" ] || printf ' --http-port %s' "$http_port"
+	[ -z "$https_port" ] || printf ' --https-port %s' "$https_port"
 	[ -z "$docker_network" ] || printf ' --docker-network %s' "$docker_network"
 }
 
@@ -395,17 +408,30 @@ rm -rf "$staging.old"
 make_dir "$(dirname "$link_path")"
 ln -sfn "$lib_path/bin/berth-agent" "$link_path"
 
-# The agent's config is the truth for its port: an upgrade keeps what the install chose.
+# The agent's config is the truth for its ports: an upgrade keeps what the install chose.
 listen_port=$(config_field proxy httpPort)
 listen_port=${listen_port:-${http_port:-80}}
-if [ "$upgrade" = yes ] && [ -n "$http_port$api_port$api_host$docker_network" ]; then
+tls_port=$(config_field proxy httpsPort)
+tls_port=${tls_port:-${https_port:-443}}
+if [ "$upgrade" = yes ] && [ -n "$http_port$https_port$api_port$api_host$docker_network" ]; then
 	say "  ports, addresses and network were set at install and are kept; to change them, edit $config_file"
 fi
+# proxy.httpsPort 0 turns HTTPS off: no HTTPS socket unit, no --https-port for the proxy.
+https_off='' drop_https_socket=no
+if [ "$tls_port" = 0 ]; then
+	units=$(printf '%s\n' "$all_units" | sed 's# berth-proxy-https\.socket##')
+	https_off='/^Requires=/s# berth-proxy-https\.socket##
+/^After=/s# berth-proxy-https\.socket##
+s# --https-port 0$##'
+	[ ! -f "$unit_dir/berth-proxy-https.socket" ] || drop_https_socket=yes
+fi
 make_dir "$unit_dir"
-for unit in berth-proxy.socket berth-proxy.service berth-agent.service; do
+for unit in $units; do
 	sed -e "s#/var/lib/berth#$data_dir#g" \
 		-e "s#^ListenStream=80\$#ListenStream=$listen_port#" \
-		-e "s#--http-port 80\$#--http-port $listen_port#" \
+		-e "s#^ListenStream=443\$#ListenStream=$tls_port#" \
+		-e "s#--http-port 80 --https-port 443\$#--http-port $listen_port --https-port $tls_port#" \
+		-e "$https_off" \
 		"$lib_dir/share/systemd/$unit" >"$unit_dir/.$unit.new"
 	chmod 644 "$unit_dir/.$unit.new"
 	mv "$unit_dir/.$unit.new" "$unit_dir/$unit"
@@ -413,11 +439,19 @@ done
 
 say 'Starting the proxy and the agent'
 system systemctl daemon-reload
+if [ "$drop_https_socket" = yes ]; then
+	# After the reload, so the proxy no longer requires it: stopping it leaves the proxy running.
+	system systemctl disable --now berth-proxy-https.socket || true
+	remove_unit berth-proxy-https.socket
+	system systemctl daemon-reload
+fi
 each_unit system systemctl enable
-system systemctl start berth-proxy.socket berth-proxy.service
+# shellcheck disable=SC2086 # unit names, split on purpose
+system systemctl start ${units% berth-agent.service} ||
+	fail "starting the proxy failed: is port $listen_port or $tls_port taken? (systemctl status berth-proxy.socket berth-proxy-https.socket). To serve without HTTPS, set proxy.httpsPort to 0 in $config_file and rerun"
 if [ "$upgrade" = yes ]; then
 	system systemctl restart berth-agent.service
-	say "  the proxy keeps running its current version; \`systemctl restart berth-proxy\` switches it to $version (its socket stays open)"
+	say "  the proxy keeps running its current version; \`systemctl restart berth-proxy\` switches it to $version (its sockets stay open)"
 else
 	system systemctl start berth-agent.service
 fi
@@ -425,6 +459,11 @@ fi
 say "Berth agent $version installed${root:+ under $root}:"
 say "  binaries   $lib_dir (berth-agent on PATH)"
 say "  data       $data_path (config, keys, state)"
-say "  units      $unit_dir/{berth-agent.service,berth-proxy.service,berth-proxy.socket}"
+say "  units      $unit_dir: $units"
+if [ "$tls_port" = 0 ]; then
+	say "  proxy      HTTP on port $listen_port; HTTPS off (proxy.httpsPort 0)"
+else
+	say "  proxy      HTTP on port $listen_port, HTTPS on port $tls_port"
+fi
 [ "$systemd_live" = yes ] || say "  systemd is not running here: start them with the ExecStart lines of the units"
 say "Logs: journalctl -u berth-agent -u berth-proxy -f"

@@ -17,7 +17,12 @@ export interface BuiltBundle {
   bytes: number;
 }
 
-const unitFiles = ['berth-agent.service', 'berth-proxy.service', 'berth-proxy.socket'];
+const unitFiles = [
+  'berth-agent.service',
+  'berth-proxy.service',
+  'berth-proxy.socket',
+  'berth-proxy-https.socket',
+];
 
 /** `berth-agent-<version>-linux-<arch>.tar.gz`, the name install.sh and the controller use. */
 export function bundleFileName(version: string, arch: string): string {

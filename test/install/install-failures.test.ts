@@ -44,6 +44,13 @@ describe('install.sh refuses clearly and installs nothing', () => {
     expect(result.stderr).toMatch(/--token must be the whole token/);
   });
 
+  it('refuses a bad --https-port before contacting anything', async () => {
+    const typo = await expectRefusal(world, ['--token', token, '--https-port', '443s']);
+    expect(typo.stderr).toMatch(/--https-port must be a port number, got "443s"/);
+    const tooHigh = await expectRefusal(world, ['--token', token, '--https-port', '70000']);
+    expect(tooHigh.stderr).toMatch(/--https-port must be a port number up to 65535, got "70000"/);
+  });
+
   it('names the controller it cannot reach', async () => {
     const port = await freePort();
     const away = encodeJoinToken({ ...decodeJoinToken(token), url: `https://127.0.0.1:${port}` });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile, readlink } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { request } from 'undici';
@@ -20,7 +21,12 @@ import { UnitProcess } from './unit-process.ts';
 
 const service = 'installed';
 const network = 'berth-install-test';
-const units = ['berth-agent.service', 'berth-proxy.service', 'berth-proxy.socket'];
+const units = [
+  'berth-agent.service',
+  'berth-proxy.service',
+  'berth-proxy.socket',
+  'berth-proxy-https.socket',
+];
 const socketActivate = '/usr/bin/systemd-socket-activate';
 const proxyDir = join(repoDir, 'agent', 'proxy');
 const proxyTakesPassedSockets =
@@ -29,12 +35,48 @@ const proxyTakesPassedSockets =
     .filter((file) => file.endsWith('.ts'))
     .some((file) => readFileSync(join(proxyDir, file), 'utf8').includes('LISTEN_FDS'));
 
+/** Whether something accepts TCP connections on 127.0.0.1:`port`. */
+function acceptsConnections(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * The ports a proxy said it serves on, from the "proxy ready" line of its log. It may answer
+ * (on its admin or HTTP socket) a moment before that line is written, so this waits for it.
+ */
+function readyPorts(proxy: UnitProcess): Promise<{ http?: number; https?: number }> {
+  return waitFor(
+    'the proxy to log "proxy ready"',
+    async () => {
+      const ready = (await proxy.log())
+        .split('\n')
+        .filter((line) => line.includes('"proxy ready"'))
+        .at(-1);
+      if (!ready) return undefined;
+      const entry = JSON.parse(ready) as {
+        httpAddress?: { port: number };
+        httpsAddress?: { port: number };
+      };
+      return { http: entry.httpAddress?.port, https: entry.httpsAddress?.port };
+    },
+    10_000,
+  );
+}
+
 describe('install.sh from the controller, into a scratch root', () => {
   const images = inject('demoImages');
   let world: InstallWorld;
   let token: string;
   let apiPort: number;
   let httpPort: number;
+  let httpsPort: number;
   let agent: UnitProcess;
   let proxy: UnitProcess;
   const at = (path: string): string => join(world.root, path);
@@ -77,6 +119,7 @@ describe('install.sh from the controller, into a scratch root', () => {
     token = await world.issueToken('web-1');
     apiPort = await freePort();
     httpPort = await freePort();
+    httpsPort = await freePort();
   });
 
   afterAll(async () => {
@@ -102,11 +145,18 @@ describe('install.sh from the controller, into a scratch root', () => {
   it('installs the bundle, config, keys and hardened units, and joins', async () => {
     const result = await world.install(
       ...['--token', token, '--api-port', String(apiPort), '--http-port', String(httpPort)],
-      ...['--docker-network', network],
+      ...['--https-port', String(httpsPort), '--docker-network', network],
     );
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/Joined controller controller .* as web-1/);
+    expect(result.stdout).toMatch(
+      /\(skipped\) systemctl start berth-proxy\.socket berth-proxy-https\.socket berth-proxy\.service$/m,
+    );
     expect(result.stdout).toMatch(/\(skipped\) systemctl start berth-agent\.service/);
+    for (const unit of units) {
+      expect(result.stdout).toMatch(new RegExp(`\\(skipped\\) systemctl enable ${unit}$`, 'm'));
+    }
+    expect(result.stdout).toContain(`HTTP on port ${httpPort}, HTTPS on port ${httpsPort}`);
 
     expect(await modeOf(at('usr/local/lib/berth/bin/node'))).toBe('0755');
     expect(await readlink(at('usr/local/bin/berth-agent'))).toBe(
@@ -120,6 +170,8 @@ describe('install.sh from the controller, into a scratch root', () => {
     const config = await readFile(join(dataDir(), 'agent.yml'), 'utf8');
     expect(config).toContain(`url: ${world.controller.url}`);
     expect(config).toContain(`fingerprint: ${world.controller.fingerprint}`);
+    expect(config).toMatch(new RegExp(`^  httpPort: ${httpPort}$`, 'm'));
+    expect(config).toMatch(new RegExp(`^  httpsPort: ${httpsPort}$`, 'm'));
 
     const agentUnit = await readFile(unitPath('berth-agent.service'), 'utf8');
     expect(execStartOf(agentUnit)).toEqual([
@@ -131,10 +183,15 @@ describe('install.sh from the controller, into a scratch root', () => {
       '/usr/local/lib/berth/bin/berth-agent',
       ...['proxy', '--socket', '/var/lib/berth/proxy.sock'],
       ...['--state', '/var/lib/berth/proxy-state.json', '--http-port', String(httpPort)],
+      ...['--https-port', String(httpsPort)],
     ]);
+    expect(proxyUnit).toMatch(/^Requires=berth-proxy\.socket berth-proxy-https\.socket$/m);
     expect(await readFile(unitPath('berth-proxy.socket'), 'utf8')).toMatch(
       new RegExp(`^ListenStream=${httpPort}$`, 'm'),
     );
+    const httpsSocket = await readFile(unitPath('berth-proxy-https.socket'), 'utf8');
+    expect(httpsSocket).toMatch(new RegExp(`^ListenStream=${httpsPort}$`, 'm'));
+    expect(httpsSocket).toMatch(/^FileDescriptorName=https$/m);
     for (const text of [agentUnit, proxyUnit]) {
       for (const line of ['Restart=on-failure', 'NoNewPrivileges=yes', 'ProtectSystem=strict']) {
         expect(text).toContain(`\n${line}\n`);
@@ -167,6 +224,9 @@ describe('install.sh from the controller, into a scratch root', () => {
       if (proxy.hasExited) throw new Error(`proxy exited:\n${await proxy.log()}`);
       return (await new ProxyClient(join(dataDir(), 'proxy.sock')).health()) ? true : undefined;
     });
+    // Started as ExecStart says, without its sockets, it binds both ports itself.
+    expect(await readyPorts(proxy)).toEqual({ http: httpPort, https: httpsPort });
+    expect(await acceptsConnections(httpsPort)).toBe(true);
     await startAgent();
 
     await world.app.writeConfig({
@@ -186,11 +246,13 @@ describe('install.sh from the controller, into a scratch root', () => {
     const before = await fingerprintsOfState();
     const result = await world.install(
       ...['--token', token, '--api-port', String(apiPort), '--http-port', String(httpPort)],
+      ...['--https-port', String(httpsPort)],
     );
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(
       /Upgrading the agent in .* \(data dir, keys and state are kept\)/,
     );
+    expect(result.stdout).toContain(`HTTP on port ${httpPort}, HTTPS on port ${httpsPort}`);
     expect(result.stdout).toMatch(/--token was not used/);
     expect(await fingerprintsOfState()).toEqual(before);
     expect(proxy.hasExited).toBe(false);
@@ -198,8 +260,11 @@ describe('install.sh from the controller, into a scratch root', () => {
       status: 200,
       body: 'v1',
     });
-    expect(execStartOf(await readFile(unitPath('berth-proxy.service'), 'utf8'))).toContain(
-      String(httpPort),
+    expect(execStartOf(await readFile(unitPath('berth-proxy.service'), 'utf8'))).toEqual(
+      expect.arrayContaining([String(httpPort), String(httpsPort)]),
+    );
+    expect(await readFile(unitPath('berth-proxy-https.socket'), 'utf8')).toMatch(
+      new RegExp(`^ListenStream=${httpsPort}$`, 'm'),
     );
 
     await startAgent();
@@ -207,11 +272,12 @@ describe('install.sh from the controller, into a scratch root', () => {
     expect(status.stdout).toMatch(/"version": ?"v1"/);
   });
 
-  // berth-proxy.socket holds the port while the proxy restarts; the proxy must take the
-  // listening socket systemd passes (LISTEN_FDS). Runs once agent/proxy reads it.
+  // berth-proxy.socket and berth-proxy-https.socket hold the ports while the proxy restarts;
+  // the proxy must take both listening sockets systemd passes (LISTEN_FDS, LISTEN_FDNAMES
+  // http:https). Runs once agent/proxy reads them.
   it.skipIf(!proxyTakesPassedSockets)(
     proxyTakesPassedSockets
-      ? 'serves from the listening socket berth-proxy.socket passes (socket activation)'
+      ? 'serves from the listening sockets both socket units pass (socket activation)'
       : 'socket activation: skipped, agent/proxy does not read LISTEN_FDS yet (docs/install.md)',
     async () => {
       await proxy.stop();
@@ -219,7 +285,11 @@ describe('install.sh from the controller, into a scratch root', () => {
         world.root,
         unitPath('berth-proxy.service'),
         join(world.dir, 'proxy-activated.log'),
-        [socketActivate, '--listen', `127.0.0.1:${httpPort}`, '--fdname', 'http', '--'],
+        [
+          socketActivate,
+          ...['--listen', `127.0.0.1:${httpPort}`, '--listen', `127.0.0.1:${httpsPort}`],
+          ...['--fdname', 'http:https', '--'],
+        ],
       );
       activated.start();
       try {
@@ -228,6 +298,10 @@ describe('install.sh from the controller, into a scratch root', () => {
           return getText(`http://127.0.0.1:${httpPort}/version`);
         });
         expect(answer).toEqual({ status: 200, body: 'v1' });
+        // Binding the HTTPS port itself would fail (the activator holds it): the proxy serves
+        // TLS on the socket it was passed.
+        expect(await readyPorts(activated)).toEqual({ http: httpPort, https: httpsPort });
+        expect(activated.hasExited).toBe(false);
       } finally {
         await activated.stop();
       }

@@ -6,7 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoDir } from './bundle-cache.ts';
 import { systemdAnalyze, verifyUnits } from './unit-files.ts';
 
-const units = ['berth-agent.service', 'berth-proxy.service', 'berth-proxy.socket'];
+const units = [
+  'berth-agent.service',
+  'berth-proxy.service',
+  'berth-proxy.socket',
+  'berth-proxy-https.socket',
+];
 const unitPath = (unit: string): string => join(repoDir, 'systemd', unit);
 
 describe('systemd units', () => {
@@ -63,14 +68,23 @@ describe('systemd units', () => {
     }
   });
 
-  it('hand the proxy its port through berth-proxy.socket, so its restarts refuse no connection', async () => {
+  it('hand the proxy its ports through berth-proxy.socket and berth-proxy-https.socket, so its restarts refuse no connection', async () => {
     const socket = await readFile(unitPath('berth-proxy.socket'), 'utf8');
     expect(socket).toMatch(/^ListenStream=80$/m);
     expect(socket).toMatch(/^FileDescriptorName=http$/m);
+    const https = await readFile(unitPath('berth-proxy-https.socket'), 'utf8');
+    expect(https).toMatch(/^ListenStream=443$/m);
+    expect(https).toMatch(/^FileDescriptorName=https$/m);
+    for (const text of [socket, https]) {
+      expect(text).toMatch(/^NoDelay=yes$/m);
+      expect(text).toMatch(/^Service=berth-proxy\.service$/m);
+      expect(text).toMatch(/^WantedBy=sockets\.target$/m);
+    }
     const proxy = await readFile(unitPath('berth-proxy.service'), 'utf8');
-    expect(proxy).toMatch(/^Requires=berth-proxy\.socket$/m);
+    expect(proxy).toMatch(/^Requires=berth-proxy\.socket berth-proxy-https\.socket$/m);
+    expect(proxy).toMatch(/^After=berth-proxy\.socket berth-proxy-https\.socket /m);
     expect(proxy).toMatch(
-      /^ExecStart=.* proxy --socket \/var\/lib\/berth\/proxy\.sock .*--http-port 80$/m,
+      /^ExecStart=.* proxy --socket \/var\/lib\/berth\/proxy\.sock .*--http-port 80 --https-port 443$/m,
     );
   });
 });
