@@ -103,7 +103,7 @@ export class Deployer {
       if (deployment.state === CANARY_STATE) {
         // Parked, not interrupted; a newer unfinished deployment will end it anyway.
         if (!unfinished.some((d) => d.service === deployment.service && d.id > deployment.id))
-          await this.#restoreCanary(deployment);
+          this.#track(deployment.id, this.#restoreCanary(deployment));
         continue;
       }
       if (!locks.tryAcquire(deployment.service, 'deployment')) continue;
@@ -126,6 +126,7 @@ export class Deployer {
     }
   }
 
+  /** In the background: the health check before re-pointing must not hold up the agent's start. */
   async #restoreCanary(canary: Deployment): Promise<void> {
     const { locks, logger } = this.#deps;
     if (!locks.tryAcquire(canary.service, 'deployment')) return;
@@ -147,9 +148,13 @@ export class Deployer {
   }
 
   #launch(id: number): void {
+    this.#track(id, this.#run(id));
+  }
+
+  #track(id: number, work: Promise<void>): void {
     this.#running.set(
       id,
-      this.#run(id).finally(() => this.#running.delete(id)),
+      work.finally(() => this.#running.delete(id)),
     );
   }
 

@@ -80,7 +80,9 @@ describe('canary deployments on one host', () => {
 
   it('stays parked after a restart and gives the proxy its slot back', async () => {
     proxy.canaries.clear();
-    await new Deployer(deps).resumeUnfinished();
+    const restarted = new Deployer(deps);
+    await restarted.resumeUnfinished();
+    await restarted.settled();
     expect(states()).toEqual(['done', 'canary']);
     expect(proxy.canaries.get(route)).toEqual({ target: '10.0.0.2:3000', percent: 10 });
   });
