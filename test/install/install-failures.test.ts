@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -5,6 +6,7 @@ import { decodeJoinToken, encodeJoinToken } from '../../shared/join-token.ts';
 import { freePort } from '../helpers/test-fleet.ts';
 import { InstallWorld, type ScriptResult } from './install-world.ts';
 import { listTree } from './scratch-root.ts';
+import { verifyUnits } from './unit-files.ts';
 
 /** Runs install.sh expecting a refusal: one clear error line, and nothing new in the scratch root. */
 async function expectRefusal(world: InstallWorld, args: string[]): Promise<ScriptResult> {
@@ -97,5 +99,33 @@ describe('install.sh refuses clearly and installs nothing', () => {
     const result = await world.install('--token', token, '--skip-docker');
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/Joined controller/);
+  });
+
+  it('drops the HTTPS socket unit on an upgrade once proxy.httpsPort is 0 (HTTP only)', async () => {
+    const unitDir = join(world.root, 'etc/systemd/system');
+    expect(existsSync(join(unitDir, 'berth-proxy-https.socket'))).toBe(true);
+    const configPath = join(world.root, 'var/lib/berth/agent.yml');
+    const config = await readFile(configPath, 'utf8');
+    expect(config).toMatch(/^ {2}httpsPort: 443$/m);
+    await writeFile(configPath, config.replace(/^ {2}httpsPort: 443$/m, '  httpsPort: 0'));
+
+    const result = await world.install('--skip-docker');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(
+      /\(skipped\) systemctl disable --now berth-proxy-https\.socket$/m,
+    );
+    expect(result.stdout).toContain('HTTPS off (proxy.httpsPort 0)');
+    expect(existsSync(join(unitDir, 'berth-proxy-https.socket'))).toBe(false);
+    const proxyUnit = await readFile(join(unitDir, 'berth-proxy.service'), 'utf8');
+    expect(proxyUnit).toMatch(/^Requires=berth-proxy\.socket$/m);
+    expect(proxyUnit).toMatch(/^After=berth-proxy\.socket network\.target$/m);
+    expect(proxyUnit).toMatch(/^ExecStart=.* --http-port 80$/m);
+    const proxyUnits = ['berth-proxy.socket', 'berth-proxy.service'];
+    expect(
+      await verifyUnits(
+        proxyUnits.map((unit) => join(unitDir, unit)),
+        world.root,
+      ),
+    ).toBe('');
   });
 });
