@@ -3,7 +3,7 @@
  * (agent/proxy/admin-server.ts) and the agent's client (agent/proxy/proxy-client.ts) both use
  * these types, so the wire format has one definition.
  *
- *   GET    /health                 → { ok: true, pid }
+ *   GET    /health                 → { ok: true, pid, replicaPids? } (replicas: --workers > 1)
  *   GET    /services               → { services: ServiceRoute[] }
  *   POST   /targets/check          CheckTargetRequest → 200 { healthy: true } | 422 AdminError
  *   PUT    /services/:name         SwitchServiceRequest → 200 { previousTarget } | 409 AdminError

@@ -74,20 +74,38 @@ export interface Successor {
 
 /** Starts a copy of this process (same runtime flags and arguments) holding `listeners`. */
 export function spawnSuccessor(listeners: Partial<Record<ListenerName, Server>>): Successor {
+  const child = spawnSelfWith(listeners, {}, { detached: true });
+  const ready = whenReady(child, 'the new proxy process').then((pid) => {
+    // This process exits once its clients are gone; the successor must not hold it up.
+    child.unref();
+    return pid;
+  });
+  return { go: () => child.send('go'), ready };
+}
+
+/**
+ * Spawns this process's command line again with `listeners` as inherited descriptors (named in
+ * BERTH_PROXY_FDS) and an IPC channel; `env` is added to this process's environment.
+ */
+export function spawnSelfWith(
+  listeners: Partial<Record<ListenerName, Server>>,
+  env: NodeJS.ProcessEnv,
+  options: { detached: boolean },
+): ChildProcess {
   const entries = Object.entries(listeners);
-  const names = entries.map(([name]) => name);
   const firstFd = 4; // 0–2 stdio, 3 the IPC channel
-  const env: NodeJS.ProcessEnv = {
+  const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
-    [handoverEnvName]: names.map((name, index) => `${name}=${firstFd + index}`).join(','),
+    ...env,
+    [handoverEnvName]: entries.map(([name], index) => `${name}=${firstFd + index}`).join(','),
   };
-  // The successor must not mistake systemd's descriptors, meant for this process, for its own.
-  delete env.LISTEN_FDS;
-  delete env.LISTEN_PID;
-  delete env.LISTEN_FDNAMES;
-  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-    detached: true,
-    env,
+  // The child must not mistake systemd's descriptors, meant for this process, for its own.
+  delete childEnv.LISTEN_FDS;
+  delete childEnv.LISTEN_PID;
+  delete childEnv.LISTEN_FDNAMES;
+  return spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    detached: options.detached,
+    env: childEnv,
     stdio: [
       'ignore',
       'inherit',
@@ -96,15 +114,18 @@ export function spawnSuccessor(listeners: Partial<Record<ListenerName, Server>>)
       ...entries.map(([, server]) => descriptorOf(server)),
     ],
   });
-  return { go: () => child.send('go'), ready: whenReady(child) };
 }
 
-function whenReady(child: ChildProcess): Promise<number> {
+/**
+ * Resolves with the child's pid on its first IPC message ("serving"); rejects and kills it if
+ * it exits, fails to start or stays silent for 30 s.
+ */
+export function whenReady(child: ChildProcess, what: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const fail = (reason: string): void => {
       clearTimeout(timer);
       child.kill('SIGKILL');
-      reject(new BerthError('PROXY_UNAVAILABLE', `the new proxy process ${reason}`));
+      reject(new BerthError('PROXY_UNAVAILABLE', `${what} ${reason}`));
     };
     const timer = setTimeout(
       () => fail(`did not start within ${successorReadyTimeoutMs} ms`),
@@ -117,7 +138,6 @@ function whenReady(child: ChildProcess): Promise<number> {
     child.once('message', () => {
       clearTimeout(timer);
       child.removeAllListeners('exit');
-      child.unref();
       resolve(child.pid ?? 0);
     });
   });

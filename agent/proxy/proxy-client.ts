@@ -32,7 +32,8 @@ export class ProxyClient {
     this.#client = new Client('http://localhost', { socketPath, pipelining: 1 });
   }
 
-  health(): Promise<{ ok: true; pid: number }> {
+  /** `replicaPids`: the other processes serving the same sockets (`--workers` above 1). */
+  health(): Promise<{ ok: true; pid: number; replicaPids?: number[] }> {
     return this.#call('GET', '/health');
   }
 

@@ -15,6 +15,9 @@ import { createMetricsServer } from './metrics-endpoint.ts';
 import type { TrafficSettings } from './traffic-flags.ts';
 import { UpgradeTunnels } from './upgrade-tunnel.ts';
 import { UpstreamRegistry } from './upstream-registry.ts';
+import { mergePrometheusTexts } from './prometheus-merge.ts';
+import { replicaNumber, serveReplicaLink } from './replica-link.ts';
+import { ReplicaSet } from './replica-set.ts';
 import { ConnectionDrainer } from './connection-drainer.ts';
 import { awaitPredecessor, inheritedListeners, spawnSuccessor } from './listener-handover.ts';
 import {
@@ -42,6 +45,11 @@ export interface ProxyOptions {
   https?: HttpsOptions;
   /** Client timeouts, access log and metrics listener; defaults when absent. */
   traffic?: TrafficSettings;
+  /**
+   * Processes serving traffic, this one included (default 1). More than one works only when
+   * started as `berth-agent proxy` (replicas run its command line again): see replica-set.ts.
+   */
+  workers?: number;
 }
 
 export interface RunningProxy {
@@ -61,15 +69,25 @@ export interface RunningProxy {
 /** Starts the proxy: restores the routing table, then serves app traffic and the admin socket. */
 export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const { logger, statePath, adminSocketPath } = options;
+  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? defaultShutdownTimeoutMs;
   const inherited = inheritedListeners();
+  const replica = replicaNumber();
+  const isReplica = replica !== undefined;
   // A successor loads the routing table only once its predecessor has stopped changing it.
-  const predecessor = inherited.http === undefined ? undefined : await awaitPredecessor();
+  const predecessor =
+    inherited.http === undefined || isReplica ? undefined : await awaitPredecessor();
   const systemd = passedSockets();
   await mkdir(dirname(statePath), { recursive: true });
   const upstreams = new UpstreamRegistry(logger);
-  const { tls, challenges } = await setUpTls(dirname(statePath), options.https, logger);
-  const services = new TlsServiceRoutes(upstreams, statePath, tls, logger);
+  const { tls, challenges } = await setUpTls(dirname(statePath), options.https, logger, {
+    isReplica,
+  });
+  const services = new TlsServiceRoutes(upstreams, statePath, tls, logger, {
+    readOnly: isReplica,
+  });
   await services.restore();
+  const replicaCount = isReplica ? 0 : Math.max(0, (options.workers ?? 1) - 1);
+  const replicas = replicaCount === 0 ? undefined : new ReplicaSet(replicaCount, logger);
 
   const traffic = createTrafficHandler(services, logger, {
     accessLog: options.traffic?.accessLog === true ? new AccessLog(process.stdout) : undefined,
@@ -84,12 +102,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   await listenOn(httpServer, inherited.http ?? systemd.http, options.httpPort, httpHost);
   let https: HttpsListener | undefined;
   let metricsServer: Server | undefined;
-  const adminServer = createAdminServer({
-    services,
-    upstreams,
-    logger,
-    certificates: () => tls.certificates(),
-  });
+  const adminDeps = { services, upstreams, logger, certificates: () => tls.certificates() };
+  const adminServer = createAdminServer({ ...adminDeps, replicas });
   try {
     if (options.https !== undefined) {
       const { port, host = httpHost } = options.https;
@@ -100,9 +114,21 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       https = listener;
       tls.enableHttps(addressOf(listener.server).port);
     }
+    if (isReplica) {
+      const link = serveReplicaLink({ ...adminDeps, challenges, store: tls.store }, () =>
+        process.kill(process.pid, 'SIGTERM'),
+      );
+      return replicaHandle(link);
+    }
+    if (replicas !== undefined) {
+      await replicas.start({ http: httpServer, https: https?.server });
+      challenges.mirror = (token, keyAuthorization) =>
+        replicas.mirrorChallenge(token, keyAuthorization);
+      tls.store.onPut = () => replicas.reloadCertificates();
+    }
     const metricsPort = options.traffic?.metricsPort ?? 0;
     if (metricsPort !== 0) {
-      const server = createMetricsServer(services.metrics);
+      const server = createMetricsServer(() => renderMetrics());
       const metricsHost = options.traffic?.metricsHost ?? '127.0.0.1';
       await listenOn(server, inherited.metrics, metricsPort, metricsHost);
       metricsServer = server;
@@ -114,12 +140,12 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     httpServer.close();
     https?.server.close();
     metricsServer?.close();
+    await replicas?.stop();
     await tls.stop();
     throw error;
   }
   predecessor?.ready();
 
-  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? defaultShutdownTimeoutMs;
   let closing: Promise<void> | undefined;
   return {
     httpAddress: addressOf(httpServer),
@@ -165,10 +191,34 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     metricsServer?.close();
     metricsServer?.closeAllConnections();
     https?.closeSessions();
+    const replicasStopped = replicas?.stop();
     if (!(await drainer.drain(shutdownTimeoutMs))) {
       logger.warn({ remaining: upstreams.inFlight }, 'shutdown cut connections still open');
     }
     await cutEverything();
+    await replicasStopped;
+  }
+
+  /** The sum over this process and its replicas. */
+  async function renderMetrics(): Promise<string> {
+    const own = services.metrics.render();
+    return replicas === undefined
+      ? own
+      : mergePrometheusTexts([own, ...(await replicas.metrics())]);
+  }
+
+  /** A replica answers its primary over IPC; it has no admin socket and no handover of its own. */
+  function replicaHandle(link: { detach(): void }): RunningProxy {
+    let closing: Promise<void> | undefined;
+    return {
+      httpAddress: addressOf(httpServer),
+      ...(https === undefined ? {} : { httpsAddress: addressOf(https.server) }),
+      close: () => {
+        closing ??= retire().finally(() => link.detach());
+        return closing;
+      },
+      handOver: () => Promise.reject(new BerthError('USAGE', 'restart the primary proxy process')),
+    };
   }
 
   /** SIGTERM (systemd stop or restart): as a handover, but the admin socket goes too. */

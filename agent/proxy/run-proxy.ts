@@ -1,5 +1,7 @@
 import { trafficFlagOptions, trafficSettingsFrom, type TrafficSettings } from './traffic-flags.ts';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import { replicaNumber } from './replica-link.ts';
 import { BerthError } from '../../shared/errors.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { startProxy } from './proxy-process.ts';
@@ -19,13 +21,16 @@ export interface ProxyArguments {
   https?: HttpsOptions;
   /** Client timeouts, access log, metrics listener. */
   traffic: TrafficSettings;
+  /** Processes accepting on the same sockets (`--workers`, default one per CPU). */
+  workers: number;
 }
 
 /**
  * `berth-agent proxy --socket PATH --state PATH [--http-port N] [--http-host H]
  * [--https-port N [--https-host H] [--acme-directory URL] [--acme-email E] [--acme-ca-file P]
  * [--acme-renew-before-days D]] [--headers-timeout-ms N] [--request-timeout-ms N]
- * [--keep-alive-timeout-ms N] [--access-log] [--metrics-port N [--metrics-host H]]`: runs until
+ * [--keep-alive-timeout-ms N] [--access-log] [--metrics-port N [--metrics-host H]]
+ * [--workers N]`: runs until
  * SIGTERM or SIGINT, then stops accepting, lets in-flight requests finish (up to 10 s) and
  * resolves, so the caller can exit 0. On SIGUSR2 it hands its sockets to a new copy of itself
  * and resolves once its own clients are gone.
@@ -33,6 +38,7 @@ export interface ProxyArguments {
 export async function runProxyCommand(argv: string[]): Promise<void> {
   const args = parseProxyArguments(argv);
   const logger = createLogger({ name: 'berth-proxy' });
+  const replica = replicaNumber();
   const proxy = await startProxy({ ...args, logger });
   logger.info(
     {
@@ -41,7 +47,7 @@ export async function runProxyCommand(argv: string[]): Promise<void> {
       adminSocketPath: args.adminSocketPath,
       statePath: args.statePath,
     },
-    'proxy ready',
+    replica === undefined ? 'proxy ready' : `proxy replica ${replica} ready`,
   );
   const stopReason = await new Promise<string>((resolve) => {
     const onSignal = (name: NodeJS.Signals): void => {
@@ -64,7 +70,8 @@ export async function runProxyCommand(argv: string[]): Promise<void> {
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
-    process.on('SIGUSR2', onRestart);
+    // A replica is restarted by its primary; SIGUSR2 there is ignored, not fatal.
+    process.on('SIGUSR2', replica === undefined ? onRestart : () => {});
   });
   logger.info({ reason: stopReason }, 'proxy stopping');
   await proxy.close();
@@ -87,6 +94,7 @@ export function parseProxyArguments(argv: string[]): ProxyArguments {
         'acme-renew-before-days': { type: 'string' },
         socket: { type: 'string' },
         state: { type: 'string' },
+        workers: { type: 'string' },
         ...trafficFlagOptions,
       },
       strict: true,
@@ -112,6 +120,7 @@ export function parseProxyArguments(argv: string[]): ProxyArguments {
     adminSocketPath: values.socket,
     statePath: values.state,
     traffic: trafficSettingsFrom(values),
+    workers: workersIn(values.workers),
     ...(httpsPort === 0
       ? {}
       : {
@@ -135,6 +144,15 @@ function portIn(flag: string, value: string | undefined, fallback: number): numb
     throw new BerthError('USAGE', `${flag} must be a port number, got "${value}"`);
   }
   return port;
+}
+
+function workersIn(value: string | undefined): number {
+  if (value === undefined) return availableParallelism();
+  const workers = Number(value);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
+    throw new BerthError('USAGE', `--workers must be a whole number from 1 to 64, got "${value}"`);
+  }
+  return workers;
 }
 
 function acmeDirectoryIn(value: string | undefined): string {

@@ -40,11 +40,19 @@ export class ServiceRoutes {
   readonly #upstreams: UpstreamRegistry;
   readonly #statePath: string;
   readonly #logger: Logger;
+  readonly #isReadOnly: boolean;
 
-  constructor(upstreams: UpstreamRegistry, statePath: string, logger: Logger) {
+  /** `readOnly`: a replica reads the state file its primary keeps, and never writes it. */
+  constructor(
+    upstreams: UpstreamRegistry,
+    statePath: string,
+    logger: Logger,
+    options: { readOnly?: boolean } = {},
+  ) {
     this.#upstreams = upstreams;
     this.#statePath = statePath;
     this.#logger = logger;
+    this.#isReadOnly = options.readOnly === true;
     this.table = new RouteTable<Upstream>([], () => null);
   }
 
@@ -148,6 +156,7 @@ export class ServiceRoutes {
   }
 
   async #save(next: Map<string, ServiceState>): Promise<void> {
+    if (this.#isReadOnly) return;
     try {
       await writeStateFile(this.#statePath, [...next.values()]);
     } catch (error) {

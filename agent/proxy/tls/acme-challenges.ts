@@ -8,13 +8,20 @@ export const acmeChallengePathPrefix = '/.well-known/acme-challenge/';
  */
 export class AcmeChallenges {
   readonly #keyAuthorizationByToken = new Map<string, string>();
+  /**
+   * Set by a primary with replicas: whichever process accepts the CA's validation request must
+   * know the token, so the issuer waits until every replica holds it.
+   */
+  mirror?: (token: string, keyAuthorization: string | undefined) => Promise<void>;
 
-  set(token: string, keyAuthorization: string): void {
+  async set(token: string, keyAuthorization: string): Promise<void> {
     this.#keyAuthorizationByToken.set(token, keyAuthorization);
+    await this.mirror?.(token, keyAuthorization);
   }
 
-  delete(token: string): void {
+  async delete(token: string): Promise<void> {
     this.#keyAuthorizationByToken.delete(token);
+    await this.mirror?.(token, undefined);
   }
 
   /** Answers `url` when it asks for a token held here; returns whether it did. */

@@ -69,10 +69,10 @@ export class AcmeIssuer implements CertificateIssuer {
       // the CA's own validation is the one that counts.
       skipChallengeVerification: true,
       challengeCreateFn: async (_authz, challenge, keyAuthorization) => {
-        this.#challenges.set(challenge.token, keyAuthorization);
+        await this.#challenges.set(challenge.token, keyAuthorization);
       },
       challengeRemoveFn: async (_authz, challenge) => {
-        this.#challenges.delete(challenge.token);
+        await this.#challenges.delete(challenge.token);
       },
     });
     return { certificatePem, privateKeyPem: privateKey.toString('utf8') };

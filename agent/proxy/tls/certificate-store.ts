@@ -25,10 +25,15 @@ export class CertificateStore {
   readonly #dir: string;
   readonly #logger: Logger;
   readonly #byHost = new Map<string, StoredCertificate>();
+  readonly #isReadOnly: boolean;
+  /** Called after each `put`: a primary tells its replicas to `load()` again. */
+  onPut?: (host: string) => void;
 
-  constructor(dir: string, logger: Logger) {
+  /** `readOnly`: a replica serves what its primary stores, and writes nothing. */
+  constructor(dir: string, logger: Logger, options: { readOnly?: boolean } = {}) {
     this.#dir = dir;
     this.#logger = logger;
+    this.#isReadOnly = options.readOnly === true;
   }
 
   get dir(): string {
@@ -87,11 +92,14 @@ export class CertificateStore {
     origin: CertificateOrigin,
   ): Promise<StoredCertificate> {
     const stored = storedCertificate(host, certificatePem, privateKeyPem, origin);
-    const hostDir = join(this.#dir, dirNameOf(host));
-    await writeFileAtomically(join(hostDir, 'key.pem'), privateKeyPem);
-    await writeFileAtomically(join(hostDir, 'cert.pem'), certificatePem);
-    await writeFileAtomically(join(hostDir, 'origin.json'), `${JSON.stringify(origin)}\n`);
+    if (!this.#isReadOnly) {
+      const hostDir = join(this.#dir, dirNameOf(host));
+      await writeFileAtomically(join(hostDir, 'key.pem'), privateKeyPem);
+      await writeFileAtomically(join(hostDir, 'cert.pem'), certificatePem);
+      await writeFileAtomically(join(hostDir, 'origin.json'), `${JSON.stringify(origin)}\n`);
+    }
     this.#byHost.set(host, stored);
+    this.onPut?.(host);
     return stored;
   }
 

@@ -14,8 +14,14 @@ export class TlsServiceRoutes extends ServiceRoutes {
   /** Switch + certificate store run as one step, so two switches cannot interleave them. */
   #pending: Promise<unknown> = Promise.resolve();
 
-  constructor(upstreams: UpstreamRegistry, statePath: string, tls: TlsManager, logger: Logger) {
-    super(upstreams, statePath, logger);
+  constructor(
+    upstreams: UpstreamRegistry,
+    statePath: string,
+    tls: TlsManager,
+    logger: Logger,
+    options: { readOnly?: boolean } = {},
+  ) {
+    super(upstreams, statePath, logger, options);
     this.#tls = tls;
   }
 

@@ -31,12 +31,17 @@ export async function setUpTls(
   stateDir: string,
   https: HttpsOptions | undefined,
   logger: Logger,
+  options: { isReplica?: boolean } = {},
 ): Promise<{ tls: TlsManager; challenges: AcmeChallenges }> {
   const certsDir = join(stateDir, 'certs');
-  const store = new CertificateStore(certsDir, logger);
+  // A replica serves what its primary stores and obtains: no writes, no ACME of its own.
+  const isReplica = options.isReplica === true;
+  const store = new CertificateStore(certsDir, logger, { readOnly: isReplica });
   await store.load();
   const challenges = new AcmeChallenges();
-  if (https === undefined) return { tls: new TlsManager(store, undefined, logger), challenges };
+  if (https === undefined || isReplica) {
+    return { tls: new TlsManager(store, undefined, logger), challenges };
+  }
   const acme = https.acme ?? {};
   const issuer = new AcmeIssuer(
     {

@@ -111,7 +111,7 @@ describe('metrics listener', () => {
   it('serves the exposition on any path, escaping label values', async () => {
     const metrics = new ProxyMetrics();
     metrics.forService('say "hi"\\').end(200, 0.02);
-    const server = createMetricsServer(metrics);
+    const server = createMetricsServer(() => metrics.render());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     try {

@@ -42,7 +42,7 @@ describe('proxy restart (SIGUSR2: the listening sockets handed to a new process)
       [
         ...['--import', 'tsx', mainPath],
         ...['--http-port', '0', '--http-host', '127.0.0.1'],
-        ...['--socket', socketPath, '--state', join(dir, 'state.json')],
+        ...['--socket', socketPath, '--state', join(dir, 'state.json'), '--workers', '2'],
       ],
       {
         stdio: ['ignore', 'pipe', 'inherit'],

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { access, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +30,8 @@ describe('parseProxyArguments', () => {
         '--access-log',
         '--metrics-port',
         '9100',
+        '--workers',
+        '3',
       ]),
     ).toEqual({
       httpPort: 8080,
@@ -42,13 +44,15 @@ describe('parseProxyArguments', () => {
         metricsPort: 9100,
         metricsHost: '127.0.0.1',
       },
+      workers: 3,
     });
   });
 
-  it('defaults to port 80 on all interfaces', () => {
+  it('defaults to port 80 on all interfaces, and a process per CPU', () => {
     expect(parseProxyArguments(['--socket', '/s', '--state', '/t'])).toMatchObject({
       httpPort: 80,
       httpHost: '0.0.0.0',
+      workers: availableParallelism(),
     });
   });
 
@@ -56,6 +60,7 @@ describe('parseProxyArguments', () => {
     [['--socket', '/s'], /--state/],
     [['--socket', '/s', '--state', '/t', '--http-port', 'eighty'], /--http-port/],
     [['--socket', '/s', '--state', '/t', '--bogus'], /bogus/],
+    [['--socket', '/s', '--state', '/t', '--workers', '0'], /--workers/],
   ])('rejects %j as USAGE', (argv, message) => {
     expect(() => parseProxyArguments(argv)).toThrow(BerthError);
     expect(() => parseProxyArguments(argv)).toThrow(message);
@@ -87,14 +92,18 @@ describe('runProxyCommand', () => {
       socketPath,
       '--state',
       join(dir, 'state.json'),
+      '--workers',
+      '2',
     ];
     const child = spawn(process.execPath, ['--import', 'tsx', mainPath, ...args], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const lines = createInterface({ input: child.stdout });
-    const [firstLine] = (await once(lines, 'line')) as [string];
-    const ready = JSON.parse(firstLine) as { msg: string; httpAddress: { port: number } };
-    expect(ready.msg).toBe('proxy ready');
+    let ready: { msg: string; httpAddress: { port: number } };
+    do {
+      const [line] = (await once(lines, 'line')) as [string];
+      ready = JSON.parse(line) as typeof ready;
+    } while (ready.msg !== 'proxy ready');
 
     const client = new ProxyClient(socketPath);
     await client.switchService('web', route(app.target));

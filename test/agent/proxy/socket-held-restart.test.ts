@@ -43,7 +43,7 @@ describe('proxy restarted on a socket its supervisor holds (systemd socket activ
       [
         ...['-c', supervisorLoop, 'supervisor'],
         ...[process.execPath, '--import', 'tsx', mainPath],
-        ...['--socket', socketPath, '--state', join(dir, 'state.json')],
+        ...['--socket', socketPath, '--state', join(dir, 'state.json'), '--workers', '2'],
       ],
       {
         stdio: ['ignore', 'ignore', 'inherit', descriptorOf(listening)],

@@ -41,7 +41,7 @@ describe('HTTP front', () => {
       },
     ]);
     const challenges = new AcmeChallenges();
-    challenges.set('token-1', 'token-1.thumbprint');
+    await challenges.set('token-1', 'token-1.thumbprint');
     server = createServer(httpFrontHandler((_req, res) => res.end('app'), challenges, tls));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
