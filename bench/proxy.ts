@@ -71,20 +71,9 @@ async function main(): Promise<void> {
     started.push(upstream);
     const upstreamPort = Number(upstream.ready.port);
 
-    const socketPath = join(dir, 'proxy.sock');
-    const proxyHttpsPort = await freePort();
-    const proxyArgs = [
-      ...['--http-port', '0', '--http-host', '127.0.0.1', '--socket', socketPath],
-      ...['--https-port', String(proxyHttpsPort)],
-    ];
-    const proxy = await startChild(
-      process.execPath,
-      [...tsx, libPath('proxy-main.ts'), ...proxyArgs, '--state', join(dir, 'state.json')],
-      (line) => line.msg === 'proxy ready',
-    );
-    started.push(proxy);
-    await routeEverythingTo(socketPath, `127.0.0.1:${upstreamPort}`);
-    const proxyPort = Number((proxy.ready.httpAddress as { port: number }).port);
+    const berth = await startBerth(join(dir, 'berth'), availableParallelism(), upstreamPort);
+    const berthSingle = await startBerth(join(dir, 'berth-single'), 1, upstreamPort);
+    started.push(berth.proxy, berthSingle.proxy);
 
     // wrk sends the URL's host as SNI and Host: the certificate names 127.0.0.1 as a DNS name.
     const certificate = await createSelfSignedCertificate({
@@ -121,9 +110,14 @@ async function main(): Promise<void> {
         pid: upstream.child.pid ?? 0,
       },
       {
-        name: 'through Berth proxy',
-        url: `http://127.0.0.1:${proxyPort}/`,
-        pid: proxy.child.pid ?? 0,
+        name: `through Berth (${berth.workers} processes)`,
+        url: `http://127.0.0.1:${berth.httpPort}/`,
+        pid: berth.proxy.child.pid ?? 0,
+      },
+      {
+        name: 'through Berth (1 process)',
+        url: `http://127.0.0.1:${berthSingle.httpPort}/`,
+        pid: berthSingle.proxy.child.pid ?? 0,
       },
       { name: 'through nginx', url: `http://127.0.0.1:${nginx.port}/`, pid: nginx.pid },
       ...(caddy === undefined
@@ -135,12 +129,18 @@ async function main(): Promise<void> {
     printTable(measurements, 'through nginx');
 
     // Routed only now, so the plain-HTTP runs above see no TLS route at all.
-    await routeTlsTo(socketPath, `127.0.0.1:${upstreamPort}`, certificate);
+    await routeTlsTo(berth.socketPath, `127.0.0.1:${upstreamPort}`, certificate);
+    await routeTlsTo(berthSingle.socketPath, `127.0.0.1:${upstreamPort}`, certificate);
     const tlsTargets: Target[] = [
       {
-        name: 'Berth, TLS',
-        url: `https://127.0.0.1:${proxyHttpsPort}/`,
-        pid: proxy.child.pid ?? 0,
+        name: `Berth (${berth.workers} processes), TLS`,
+        url: `https://127.0.0.1:${berth.httpsPort}/`,
+        pid: berth.proxy.child.pid ?? 0,
+      },
+      {
+        name: 'Berth (1 process), TLS',
+        url: `https://127.0.0.1:${berthSingle.httpsPort}/`,
+        pid: berthSingle.proxy.child.pid ?? 0,
       },
       { name: 'nginx, TLS', url: `https://127.0.0.1:${nginx.tlsPort ?? 0}/`, pid: nginx.pid },
       ...(caddy === undefined
@@ -155,6 +155,25 @@ async function main(): Promise<void> {
     for (const child of started.reverse()) await child.stop();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** `berth-agent proxy` with `workers` processes, routing every host to the upstream. */
+async function startBerth(dir: string, workers: number, upstreamPort: number) {
+  const socketPath = join(dir, 'proxy.sock');
+  const httpsPort = await freePort();
+  const args = [
+    ...['--http-port', '0', '--http-host', '127.0.0.1', '--socket', socketPath],
+    ...['--https-port', String(httpsPort), '--workers', String(workers)],
+    ...['--state', join(dir, 'state.json')],
+  ];
+  const proxy = await startChild(
+    process.execPath,
+    [...tsx, libPath('proxy-main.ts'), ...args],
+    (line) => line.msg === 'proxy ready',
+  );
+  await routeEverythingTo(socketPath, `127.0.0.1:${upstreamPort}`);
+  const httpPort = Number((proxy.ready.httpAddress as { port: number }).port);
+  return { proxy, socketPath, httpPort, httpsPort, workers };
 }
 
 async function routeEverythingTo(socketPath: string, target: string): Promise<void> {
