@@ -7,7 +7,7 @@ import {
   type ControlAction,
   type ServiceControl,
 } from '../../shared/manifest/control-schema.ts';
-import { serviceNamePattern } from '../../shared/manifest/schema.ts';
+import { type UnverifiedClaim, unverifiedClaimOf } from './unverified-claim.ts';
 
 export interface ControlIntakeDeps {
   /** Signature, fleet, target, expiry and sequence against this host's trust and state. */
@@ -66,7 +66,7 @@ export class ControlIntake {
     try {
       control = await this.#deps.verifyControl(jws);
     } catch (error) {
-      await this.#refuse(claimOf(jws), error);
+      await this.#refuse(unverifiedClaimOf(jws), error);
       return;
     }
     const { service, sequence } = control;
@@ -91,7 +91,7 @@ export class ControlIntake {
     });
   }
 
-  async #refuse(claim: Claim | null, error: unknown): Promise<void> {
+  async #refuse(claim: UnverifiedClaim | null, error: unknown): Promise<void> {
     const code = isBerthError(error) ? error.code : 'INTERNAL';
     const message = isBerthError(error) ? error.message : 'the control could not be applied';
     const fields = { service: claim?.service, sequence: claim?.sequence, code };
@@ -108,31 +108,5 @@ export class ControlIntake {
       error: { code, message },
       routes: [],
     });
-  }
-}
-
-interface Claim {
-  service: string;
-  sequence: number;
-}
-
-/**
- * What a control says it is, read without verifying it: only to name a refused control in the
- * report and the log. Nothing is decided on it.
- */
-function claimOf(jws: string): Claim | null {
-  try {
-    const payload: unknown = JSON.parse(
-      Buffer.from(jws.split('.')[1] ?? '', 'base64url').toString('utf8'),
-    );
-    if (typeof payload !== 'object' || payload === null) return null;
-    const { service, sequence } = payload as Record<string, unknown>;
-    if (typeof service !== 'string' || !serviceNamePattern.test(service)) return null;
-    if (typeof sequence !== 'number' || !Number.isSafeInteger(sequence) || sequence <= 0) {
-      return null;
-    }
-    return { service, sequence };
-  } catch {
-    return null;
   }
 }

@@ -7,7 +7,7 @@ import type {
 } from '../../shared/api/controller-api.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { AgentStore } from '../state/agent-store.ts';
-import { isTerminal, type DeploymentEvent } from '../state/deployment.ts';
+import { isSettled, isTerminal, type DeploymentEvent } from '../state/deployment.ts';
 import type { ControllerLink } from './controller-link.ts';
 import { ControlOutbox } from './control-outbox.ts';
 import type { PullClock } from './pull-clock.ts';
@@ -171,7 +171,8 @@ export class ProgressReporter {
         progress.complete.push(id);
         continue;
       }
-      if (!isTerminal(deployment.state)) progress.isActive = true;
+      // A parked canary is settled: report at the idle pace, not every 500 ms while it runs.
+      if (!isSettled(deployment.state)) progress.isActive = true;
       const unsent = store.events(id, cursor.lastSent(id));
       const events = unsent.slice(0, budget);
       budget -= events.length;

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import type { ReleaseRefusal } from '../../shared/api/controller-api.ts';
 import { isBerthError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
-import { serviceNamePattern, type ReleaseManifest } from '../../shared/manifest/schema.ts';
+import type { ReleaseManifest } from '../../shared/manifest/schema.ts';
 import type { PullClock } from './pull-clock.ts';
+import { type UnverifiedClaim, unverifiedClaimOf } from './unverified-claim.ts';
 
 /** Refused releases remembered (by digest) so a source repeating one is not reported again. */
 const REMEMBERED_REFUSALS = 1_000;
@@ -107,7 +108,7 @@ export class ReleaseIntake {
     } catch (error) {
       if (this.#refusedDigests.size >= REMEMBERED_REFUSALS) this.#refusedDigests.clear();
       this.#refusedDigests.add(digest);
-      this.#refuse(claimOf(jws), error, origin);
+      this.#refuse(unverifiedClaimOf(jws), error, origin);
       return null;
     }
   }
@@ -157,7 +158,7 @@ export class ReleaseIntake {
     }
   }
 
-  #refuse(claim: Claim | null, error: unknown, origin: Origin): void {
+  #refuse(claim: UnverifiedClaim | null, error: unknown, origin: Origin): void {
     const code = isBerthError(error) ? error.code : 'INTERNAL';
     const message = isBerthError(error) ? error.message : 'the release could not be checked';
     const fields = { service: claim?.service, sequence: claim?.sequence, code, origin };
@@ -186,31 +187,6 @@ export class ReleaseIntake {
       this.#deps.logger.error({ err: error }, 'applying pulled releases failed');
     });
     return run;
-  }
-}
-
-interface Claim {
-  service: string;
-  sequence: number;
-}
-
-/**
- * What a release says it is, read without verifying it: only to name a refused release in
- * the report and the log. Nothing is decided on it.
- */
-function claimOf(jws: string): Claim | null {
-  try {
-    const payload: unknown = JSON.parse(
-      Buffer.from(jws.split('.')[1] ?? '', 'base64url').toString('utf8'),
-    );
-    if (typeof payload !== 'object' || payload === null) return null;
-    const { service, sequence } = payload as Record<string, unknown>;
-    if (typeof service !== 'string' || !serviceNamePattern.test(service)) return null;
-    if (typeof sequence !== 'number' || !Number.isSafeInteger(sequence) || sequence < 0)
-      return null;
-    return { service, sequence };
-  } catch {
-    return null;
   }
 }
 

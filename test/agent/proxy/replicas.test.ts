@@ -1,16 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProxyClient } from '../../../agent/proxy/proxy-client.ts';
 import { startLoad } from '../../helpers/load.ts';
 import { echoOf, route, send, startUpstream, type TestUpstream, until } from './proxy-harness.ts';
-
-const mainPath = fileURLToPath(new URL('./fixtures/run-proxy-main.ts', import.meta.url));
+import { spawnProxyProcess } from './proxy-process-harness.ts';
 
 /** User + system CPU time of `pid`, in clock ticks. */
 function cpuTicksOf(pid: number): number {
@@ -29,24 +26,8 @@ describe('proxy with --workers 2: a replica serves the same sockets with the sam
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'berth-proxy-replicas-'));
     [blue, green] = await Promise.all([startUpstream('blue'), startUpstream('green')]);
-    const socketPath = join(dir, 'proxy.sock');
-    proxy = spawn(
-      process.execPath,
-      [
-        ...['--import', 'tsx', mainPath, '--workers', '2'],
-        ...['--http-port', '0', '--http-host', '127.0.0.1'],
-        ...['--socket', socketPath, '--state', join(dir, 'state.json')],
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    const lines = createInterface({ input: proxy.stdout as NodeJS.ReadableStream });
-    const port = await new Promise<number>((resolve) => {
-      lines.on('line', (line) => {
-        const entry = JSON.parse(line) as { msg: string; httpAddress?: { port: number } };
-        if (entry.msg === 'proxy ready' && entry.httpAddress) resolve(entry.httpAddress.port);
-      });
-    });
-    url = `http://127.0.0.1:${port}`;
+    let socketPath: string;
+    ({ child: proxy, url, socketPath } = await spawnProxyProcess(dir, ['--workers', '2']));
     client = new ProxyClient(socketPath);
     await client.switchService('web', route(blue.target));
   });

@@ -1,18 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAgentCli } from '../../../agent/commands/agent-cli.ts';
 import { ProxyClient } from '../../../agent/proxy/proxy-client.ts';
 import { agentConfigPath, writeAgentConfig } from '../../../shared/config/agent-config.ts';
 import { startLoad } from '../../helpers/load.ts';
 import { echoOf, route, send, startUpstream, type TestUpstream, until } from './proxy-harness.ts';
-
-const mainPath = fileURLToPath(new URL('./fixtures/run-proxy-main.ts', import.meta.url));
+import { spawnProxyProcess } from './proxy-process-harness.ts';
 
 /** Whether `pid` has ended (gone, or a zombie nobody reaped yet). */
 function hasEnded(pid: number): boolean {
@@ -36,27 +33,14 @@ describe('proxy restart (SIGUSR2: the listening sockets handed to a new process)
     app = await startUpstream('app');
     // The agent's default proxy socket is DATA_DIR/proxy.sock: `proxy-restart` finds it there.
     await writeAgentConfig(agentConfigPath(dir), { name: 'app-1', fleet: 'test', dataDir: dir });
-    const socketPath = join(dir, 'proxy.sock');
-    first = spawn(
-      process.execPath,
-      [
-        ...['--import', 'tsx', mainPath],
-        ...['--http-port', '0', '--http-host', '127.0.0.1'],
-        ...['--socket', socketPath, '--state', join(dir, 'state.json'), '--workers', '2'],
-      ],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-        env: { ...process.env, BERTH_TEST_FAIL_SUCCESSOR_WHILE: failSuccessorMarker() },
-      },
-    );
-    const lines = createInterface({ input: first.stdout as NodeJS.ReadableStream });
-    const port = await new Promise<number>((resolve) => {
-      lines.on('line', (line) => {
-        const entry = JSON.parse(line) as { msg: string; httpAddress?: { port: number } };
-        if (entry.msg === 'proxy ready' && entry.httpAddress) resolve(entry.httpAddress.port);
-      });
-    });
-    url = `http://127.0.0.1:${port}`;
+    let socketPath: string;
+    ({
+      child: first,
+      url,
+      socketPath,
+    } = await spawnProxyProcess(dir, ['--workers', '2'], {
+      BERTH_TEST_FAIL_SUCCESSOR_WHILE: failSuccessorMarker(),
+    }));
     client = new ProxyClient(socketPath);
     await client.switchService('web', route(app.target));
   });

@@ -4,14 +4,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { descriptorOf } from '../../../agent/proxy/listener-handover.ts';
 import { ProxyClient } from '../../../agent/proxy/proxy-client.ts';
 import { startLoad } from '../../helpers/load.ts';
 import { route, startUpstream, type TestUpstream, until } from './proxy-harness.ts';
-
-const mainPath = fileURLToPath(new URL('./fixtures/run-proxy-main.ts', import.meta.url));
+import { proxyMainPath } from './proxy-process-harness.ts';
 
 /**
  * systemd's part in `systemctl restart berth-proxy`, played by a shell: it holds the listening
@@ -42,7 +40,7 @@ describe('proxy restarted on a socket its supervisor holds (systemd socket activ
       'sh',
       [
         ...['-c', supervisorLoop, 'supervisor'],
-        ...[process.execPath, '--import', 'tsx', mainPath],
+        ...[process.execPath, '--import', 'tsx', proxyMainPath],
         ...['--socket', socketPath, '--state', join(dir, 'state.json'), '--workers', '2'],
       ],
       {
