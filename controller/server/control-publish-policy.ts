@@ -2,6 +2,7 @@ import type { HostState } from '../../shared/api/controller-api.ts';
 import { BerthError } from '../../shared/errors.ts';
 import { controlLabel } from '../../shared/manifest/control-policy.ts';
 import type { ServiceControl } from '../../shared/manifest/control-schema.ts';
+import { requireActiveTargets } from './publish-policy.ts';
 
 export interface ControlPublicationContext {
   fleet: string;
@@ -9,12 +10,6 @@ export interface ControlPublicationContext {
   highestSequence: number | null;
   hostState(name: string): HostState | null;
   now: Date;
-}
-
-function whyNotActive(name: string, state: HostState | null): string | null {
-  if (state === 'active') return null;
-  if (state === null) return `"${name}" is not registered`;
-  return state === 'pending' ? `"${name}" has not joined yet` : `"${name}" was removed`;
 }
 
 /**
@@ -47,15 +42,6 @@ export function checkControlPublication(
     );
   }
   const targets = [...new Set(control.hosts)].sort();
-  const problems = targets.flatMap((name) => whyNotActive(name, context.hostState(name)) ?? []);
-  if (problems.length > 0) {
-    throw new BerthError(
-      'HOST_UNKNOWN',
-      `${label} targets hosts that cannot fetch it: ${problems.join(', ')}`,
-      {
-        hint: 'join each host first: `berth hosts add NAME`, then `berth-agent join TOKEN` on it',
-      },
-    );
-  }
+  requireActiveTargets(label, targets, (name) => context.hostState(name));
   return targets;
 }

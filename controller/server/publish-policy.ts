@@ -21,6 +21,24 @@ function whyNotActive(name: string, state: HostState | null): string | null {
   return state === 'pending' ? `"${name}" has not joined yet` : `"${name}" was removed`;
 }
 
+/** Throws HOST_UNKNOWN naming each target that could not fetch `what` (a release or a control). */
+export function requireActiveTargets(
+  what: string,
+  targets: readonly string[],
+  hostState: (name: string) => HostState | null,
+): void {
+  const problems = targets.flatMap((name) => whyNotActive(name, hostState(name)) ?? []);
+  if (problems.length > 0) {
+    throw new BerthError(
+      'HOST_UNKNOWN',
+      `${what} targets hosts that cannot fetch it: ${problems.join(', ')}`,
+      {
+        hint: 'join each host first: `berth hosts add NAME`, then `berth-agent join TOKEN` on it',
+      },
+    );
+  }
+}
+
 /**
  * Throws unless the controller may store and hand out this (signature-verified) release: its
  * fleet, not expired, a sequence above every stored one for the service, and every target an
@@ -45,15 +63,6 @@ export function checkPublication(manifest: ReleaseManifest, context: Publication
     );
   }
   const targets = releaseTargets(manifest);
-  const problems = targets.flatMap((name) => whyNotActive(name, context.hostState(name)) ?? []);
-  if (problems.length > 0) {
-    throw new BerthError(
-      'HOST_UNKNOWN',
-      `${release} targets hosts that cannot fetch it: ${problems.join(', ')}`,
-      {
-        hint: 'join each host first: `berth hosts add NAME`, then `berth-agent join TOKEN` on it',
-      },
-    );
-  }
+  requireActiveTargets(release, targets, (name) => context.hostState(name));
   return targets;
 }
