@@ -70,9 +70,13 @@ function serviceCells(
       <td>—</td>
       <td>—</td>`;
   const health = role ? badge(role.health, role.health === 'healthy' ? 'good' : 'busy') : '—';
+  const canary =
+    role?.canaryPercent === undefined
+      ? null
+      : html` ${badge(`canary ${role.canaryPercent}%`, 'busy')}`;
   return html`<td>${service}</td>
     <td>${role?.role ?? '—'}</td>
-    <td>${role?.version ?? '—'}</td>
+    <td>${role?.version ?? '—'}${canary}</td>
     <td>${health}</td>
     ${deployCell(deploy)}`;
 }

@@ -180,6 +180,31 @@ describe('dashboard page', () => {
     expect(page).toContain(`<script nonce="${nonce}">`);
   });
 
+  it('marks a canary beside the live version', async () => {
+    const role = {
+      service: 'shop',
+      role: 'web',
+      state: 'running',
+      health: 'healthy',
+      since: null,
+    } as const;
+    await harness.report(app1, {
+      status: {
+        services: [
+          { ...role, version: 'v7', sequence: 7, container: 'shop-web-7' },
+          { ...role, version: 'v8', sequence: 8, container: 'shop-web-8', canaryPercent: 10 },
+        ],
+        sequences: { shop: { live: 7, highest: 8 } },
+      },
+      progress: [],
+      refusals: [],
+    });
+    const cookie = await sessionCookie();
+    const page = (await harness.app.inject({ method: 'GET', url: '/', headers: { cookie } })).body;
+    const versions = rows(page, 'data-host="app-1"').map((row) => row[7]);
+    expect(versions).toEqual(['v7', 'v8 canary 10%']);
+  });
+
   it('serves the same tables as JSON plus fragments for the 3 s refresh', async () => {
     const cookie = await sessionCookie();
     const response = await harness.app.inject({
