@@ -2,6 +2,7 @@ import { trafficFlagOptions, trafficSettingsFrom, type TrafficSettings } from '.
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { replicaNumber } from './replica-link.ts';
+import { withAgentConfigFlags } from './agent-config-flags.ts';
 import { BerthError } from '../../shared/errors.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { startProxy } from './proxy-process.ts';
@@ -30,13 +31,13 @@ export interface ProxyArguments {
  * [--https-port N [--https-host H] [--acme-directory URL] [--acme-email E] [--acme-ca-file P]
  * [--acme-renew-before-days D]] [--headers-timeout-ms N] [--request-timeout-ms N]
  * [--keep-alive-timeout-ms N] [--access-log] [--metrics-port N [--metrics-host H]]
- * [--workers N]`: runs until
+ * [--workers N] [--agent-config PATH]`: runs until
  * SIGTERM or SIGINT, then stops accepting, lets in-flight requests finish (up to 10 s) and
  * resolves, so the caller can exit 0. On SIGUSR2 it hands its sockets to a new copy of itself
  * and resolves once its own clients are gone.
  */
 export async function runProxyCommand(argv: string[]): Promise<void> {
-  const args = parseProxyArguments(argv);
+  const args = parseProxyArguments(await withAgentConfigFlags(argv));
   const logger = createLogger({ name: 'berth-proxy' });
   const replica = replicaNumber();
   const proxy = await startProxy({ ...args, logger });

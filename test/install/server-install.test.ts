@@ -181,7 +181,8 @@ describe('install.sh from the controller, into a scratch root', () => {
     const proxyUnit = await readFile(unitPath('berth-proxy.service'), 'utf8');
     expect(execStartOf(proxyUnit)).toEqual([
       '/usr/local/lib/berth/bin/berth-agent',
-      ...['proxy', '--socket', '/var/lib/berth/proxy.sock'],
+      ...['proxy', '--agent-config', '/var/lib/berth/agent.yml'],
+      ...['--socket', '/var/lib/berth/proxy.sock'],
       ...['--state', '/var/lib/berth/proxy-state.json', '--http-port', String(httpPort)],
       ...['--https-port', String(httpsPort)],
     ]);

@@ -84,7 +84,7 @@ describe('systemd units', () => {
     expect(proxy).toMatch(/^Requires=berth-proxy\.socket berth-proxy-https\.socket$/m);
     expect(proxy).toMatch(/^After=berth-proxy\.socket berth-proxy-https\.socket /m);
     expect(proxy).toMatch(
-      /^ExecStart=.* proxy --socket \/var\/lib\/berth\/proxy\.sock .*--http-port 80 --https-port 443$/m,
+      /^ExecStart=.* proxy --agent-config \/var\/lib\/berth\/agent\.yml --socket \/var\/lib\/berth\/proxy\.sock .*--http-port 80 --https-port 443$/m,
     );
   });
 });
