@@ -50,21 +50,25 @@ export async function runProxyCommand(argv: string[]): Promise<void> {
     },
     replica === undefined ? 'proxy ready' : `proxy replica ${replica} ready`,
   );
+  let isStopping = false;
   const stopReason = await new Promise<string>((resolve) => {
-    const onSignal = (name: NodeJS.Signals): void => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
+    const stop = (reason: string): void => {
+      isStopping = true;
       process.off('SIGUSR2', onRestart);
-      resolve(name);
+      resolve(reason);
+    };
+    // The handlers stay: under systemd (KillMode=control-group) a replica gets SIGTERM from
+    // systemd and again from its primary, and the second must not cut its drain short.
+    const onSignal = (name: NodeJS.Signals): void => {
+      if (!isStopping) return stop(name);
+      if (name === 'SIGINT') process.exit(130);
+      logger.info({ signal: name }, 'already stopping; letting clients finish');
     };
     // SIGUSR2, as nginx's binary upgrade: a fresh process (the binary now on disk) takes over.
     const onRestart = (): void => {
       logger.info('handing the listening sockets to a new proxy process');
       proxy.handOver().then(
-        (successorPid) => {
-          process.off('SIGUSR2', onRestart);
-          resolve(`handed over to pid ${successorPid}`);
-        },
+        (successorPid) => stop(`handed over to pid ${successorPid}`),
         (error: unknown) =>
           logger.error({ err: error }, 'restart failed; this process keeps serving'),
       );

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { openSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,9 +15,11 @@ import { proxyMainPath } from './proxy-process-harness.ts';
 /**
  * systemd's part in `systemctl restart berth-proxy`, played by a shell: it holds the listening
  * socket as fd 3 (never accepting on it) and starts the proxy again whenever it exits, with
- * LISTEN_FDS/LISTEN_PID/LISTEN_FDNAMES set as systemd sets them.
+ * LISTEN_FDS/LISTEN_PID/LISTEN_FDNAMES set as systemd sets them. A stop signals the whole
+ * process group, as KillMode=control-group does; the shell itself ignores it.
  */
-const supervisorLoop = `while :; do
+const supervisorLoop = `trap '' TERM
+while :; do
   LISTEN_FDS=1 LISTEN_FDNAMES=http sh -c 'export LISTEN_PID=$$; exec "$@"' proxy "$@"
   [ -e "$STOP_MARKER" ] && exit 0
 done`;
@@ -28,6 +31,7 @@ describe('proxy restarted on a socket its supervisor holds (systemd socket activ
   let client: ProxyClient;
   let url: string;
   const stopMarker = (): string => join(dir, 'stop');
+  const logPath = (): string => join(dir, 'proxy.log');
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'berth-proxy-socket-'));
@@ -44,7 +48,8 @@ describe('proxy restarted on a socket its supervisor holds (systemd socket activ
         ...['--socket', socketPath, '--state', join(dir, 'state.json'), '--workers', '2'],
       ],
       {
-        stdio: ['ignore', 'ignore', 'inherit', descriptorOf(listening)],
+        detached: true,
+        stdio: ['ignore', openSync(logPath(), 'a'), 'inherit', descriptorOf(listening)],
         env: { ...process.env, STOP_MARKER: stopMarker() },
       },
     );
@@ -57,8 +62,7 @@ describe('proxy restarted on a socket its supervisor holds (systemd socket activ
 
   afterAll(async () => {
     await writeFile(stopMarker(), '');
-    const pid = await proxyPid();
-    if (pid !== undefined) process.kill(pid, 'SIGTERM');
+    process.kill(-(supervisor.pid ?? 0), 'SIGTERM');
     if (supervisor.exitCode === null) await once(supervisor, 'exit');
     await client.close();
     await app.close();
@@ -73,7 +77,7 @@ describe('proxy restarted on a socket its supervisor holds (systemd socket activ
     }
   }
 
-  it('SIGTERM and start again, 5 times under steady load: 0 failed requests', async () => {
+  it('SIGTERM to the primary and its replica, start again, 5 times under load: 0 failed', async () => {
     const load = startLoad(url, { concurrency: 20, path: '/' });
     const pids = new Set<number>();
     for (let round = 0; round < 5; round++) {
@@ -81,7 +85,7 @@ describe('proxy restarted on a socket its supervisor holds (systemd socket activ
       const before = await proxyPid();
       expect(before).toBeDefined();
       pids.add(before ?? 0);
-      process.kill(before ?? 0, 'SIGTERM');
+      process.kill(-(supervisor.pid ?? 0), 'SIGTERM');
       await until(async () => {
         const now = await proxyPid();
         return now !== undefined && now !== before;
@@ -90,6 +94,19 @@ describe('proxy restarted on a socket its supervisor holds (systemd socket activ
     const report = await load.stop();
 
     expect(pids.size).toBe(5);
+    // Every process that began to stop (primaries and replicas) finished its drain: none was
+    // cut short by the second SIGTERM its primary sends after systemd's.
+    const entries = (await readFile(logPath(), 'utf8'))
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { pid: number; msg: string });
+    const pidsThat = (msg: string): number[] =>
+      entries
+        .filter((entry) => entry.msg === msg)
+        .map((entry) => entry.pid)
+        .sort();
+    expect(pidsThat('proxy stopping').length).toBeGreaterThanOrEqual(10);
+    expect(pidsThat('proxy stopped')).toEqual(pidsThat('proxy stopping'));
     expect(report.failures).toEqual([]);
     expect(report.failed).toBe(0);
     expect(report.total).toBeGreaterThan(200);
