@@ -47,6 +47,9 @@ export function routeRequestFor(
     healthCheckPath: settings.healthCheck.path,
     responseTimeoutMs: settings.responseTimeoutMs,
     ...(settings.tls === undefined ? {} : { tls: routeTlsFor(settings.tls, secrets) }),
+    ...(settings.maxRequestBodyBytes === undefined
+      ? {}
+      : { maxRequestBodyBytes: settings.maxRequestBodyBytes }),
   };
 }
 

@@ -49,7 +49,10 @@ const about = {
   private_key_pem: 'Secret holding the PEM private key.',
   ssl_redirect: 'With ssl: 301 from HTTP to HTTPS once the host has a certificate. Default: true.',
   hsts: 'With ssl: Strict-Transport-Security max-age (seconds) on HTTPS responses. Default: 0, none.',
+  max_request_body:
+    'Largest request body in bytes; a bigger one gets 413 (declared sizes at once, chunked bodies as they stream). Default: no limit. Kamal: proxy.buffering.max_request_body.',
 };
+const bodyBytes = integer().min(1);
 
 const sslSetting = z.union([
   z.boolean(),
@@ -91,6 +94,7 @@ export const proxyConfigSchema = configSection({
   ssl: sslSetting.optional().describe(about.ssl),
   ssl_redirect: z.boolean().optional().describe(about.ssl_redirect),
   hsts: hstsSeconds.optional().describe(about.hsts),
+  max_request_body: bodyBytes.optional().describe(about.max_request_body),
 })
   .superRefine(oneHostSetting)
   .prefault({})
@@ -114,6 +118,7 @@ export const roleProxyConfigSchema = configSection({
   ssl: sslSetting.optional().describe(about.ssl),
   ssl_redirect: z.boolean().optional().describe(about.ssl_redirect),
   hsts: hstsSeconds.optional().describe(about.hsts),
+  max_request_body: bodyBytes.optional().describe(about.max_request_body),
 }).superRefine(oneHostSetting);
 
 export type ProxyConfig = z.output<typeof proxyConfigSchema>;

@@ -65,7 +65,13 @@ function roleProxy(
     },
     responseTimeoutMs: msFrom(own.response_timeout ?? root.response_timeout),
     ...roleTls(own, root),
+    ...bodyLimit(own.max_request_body ?? root.max_request_body),
   };
+}
+
+/** Absent from the manifest unless set, so agents that predate the field still accept it. */
+function bodyLimit(bytes: number | undefined): { maxRequestBodyBytes?: number } {
+  return bytes === undefined ? {} : { maxRequestBodyBytes: bytes };
 }
 
 /** `ssl` → the manifest's `tls`: true is ACME, a map names the custom certificate's secrets. */

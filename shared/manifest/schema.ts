@@ -106,6 +106,12 @@ export const roleProxySchema = z
     tls: roleTlsSchema
       .optional()
       .describe("HTTPS on the proxy for this role's hosts; absent means HTTP only."),
+    maxRequestBodyBytes: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('Largest request body the proxy forwards; bigger ones get 413. Absent: no limit.'),
   })
   .strict()
   .superRefine((proxy, ctx) => {
