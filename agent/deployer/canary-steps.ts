@@ -51,7 +51,10 @@ export async function promoteParkedCanary(
     else {
       // The proxy lost the slot or holds a stale one: switch, then empty the slot.
       const secrets = settings.tls ? await openHostSecrets(deps, manifest) : {};
-      await proxy.switchService(hostRole.routeName, routeRequestFor(settings, target, secrets));
+      await proxy.switchService(
+        hostRole.routeName,
+        routeRequestFor(settings, target, secrets, manifest.errorPages),
+      );
       if (route?.canary) await proxy.abortCanary(hostRole.routeName);
     }
     store.recordEvent(id, 'switching', `${hostRole.routeName} → ${target}`, {

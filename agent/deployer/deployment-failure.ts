@@ -73,7 +73,12 @@ async function restorePreviousRoutes(
     await deps.proxy
       .switchService(
         hostRole.routeName,
-        routeRequestFor(settings, targetAddress(container.ipAddress, settings.appPort), secrets),
+        routeRequestFor(
+          settings,
+          targetAddress(container.ipAddress, settings.appPort),
+          secrets,
+          previousManifest.errorPages,
+        ),
       )
       .catch(() => undefined);
   }

@@ -119,7 +119,7 @@ export async function switchProxy(
     const target = await targetOf(deps, containerId, settings.appPort);
     const { previousTarget } = await deps.proxy.switchService(
       hostRole.routeName,
-      routeRequestFor(settings, target, secrets),
+      routeRequestFor(settings, target, secrets, manifest.errorPages),
     );
     deps.store.recordEvent(id, 'switching', `${hostRole.routeName} → ${target}`, {
       role: hostRole.name,

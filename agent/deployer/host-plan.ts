@@ -38,6 +38,7 @@ export function routeRequestFor(
   settings: RoleProxy,
   target: string,
   secrets: Readonly<Record<string, string>> = {},
+  errorPages?: ReleaseManifest['errorPages'],
 ): SwitchServiceRequest {
   return {
     hosts: settings.hosts,
@@ -50,6 +51,7 @@ export function routeRequestFor(
     ...(settings.maxRequestBodyBytes === undefined
       ? {}
       : { maxRequestBodyBytes: settings.maxRequestBodyBytes }),
+    ...(errorPages === undefined ? {} : { errorPages }),
   };
 }
 

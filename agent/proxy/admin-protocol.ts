@@ -50,9 +50,17 @@ export interface ServiceRoute {
   maxRequestBodyBytes?: number;
   /** Absolute directory of `<status>.html` pages for proxy errors; `{{message}}` is replaced. */
   errorPagesDir?: string;
+  /**
+   * The same pages inline, by status (what a release carries); not with `errorPagesDir`. Kept
+   * in the state file, left out of `GET /services`.
+   */
+  errorPages?: ErrorPageTexts;
   /** HTTPS for the route's hosts; absent means off. */
   tls?: ServiceTls;
 }
+
+/** Custom error pages by the status the proxy answers with. */
+export type ErrorPageTexts = Partial<Record<'400' | '404' | '413' | '502' | '503' | '504', string>>;
 
 /**
  * How a service's hosts get a certificate on the proxy's HTTPS listener. `acme` needs

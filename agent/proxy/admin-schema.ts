@@ -54,6 +54,12 @@ const serviceTlsSchema = z.object({
   hstsMaxAgeSeconds: z.number().int().nonnegative().max(maxHstsMaxAgeSeconds).default(0),
 });
 
+/** Like errorPagesDir's files: one page per status the proxy answers itself, 256 KiB at most. */
+const errorPageTextsSchema = z.partialRecord(
+  z.enum(['400', '404', '413', '502', '503', '504']),
+  z.string().max(256 * 1024),
+);
+
 const switchServiceRequestSchema = z.object({
   hosts: z
     .array(host)
@@ -71,6 +77,7 @@ const switchServiceRequestSchema = z.object({
     .max(4096)
     .regex(/^\/[^\0]*$/, 'expected an absolute directory path')
     .optional(),
+  errorPages: errorPageTextsSchema.optional(),
   tls: serviceTlsSchema.optional(),
 });
 
@@ -78,6 +85,13 @@ const switchServiceRequestSchema = z.object({
 const switchServiceRequestWithTlsSchema = switchServiceRequestSchema.superRefine((request, ctx) => {
   const problem = tlsProblem(request);
   if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['tls'], message: problem });
+  if (request.errorPages !== undefined && request.errorPagesDir !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['errorPages'],
+      message: 'give errorPagesDir or errorPages, not both',
+    });
+  }
 });
 
 const serviceRouteSchema = switchServiceRequestSchema.extend({ service: serviceName });

@@ -8,7 +8,7 @@ import type { ServiceState } from './admin-protocol.ts';
 import { parseServiceControls } from './admin-schema.ts';
 import { canarySplit } from './canary-split.ts';
 import { loadErrorPages } from './error-page-dir.ts';
-import type { CustomErrorPages } from './error-pages.ts';
+import type { CustomErrorPages, ProxyErrorStatus } from './error-pages.ts';
 import { PauseGate } from './pause-gate.ts';
 import { ProxyMetrics } from './proxy-metrics.ts';
 import { controlsOf } from './service-controls.ts';
@@ -56,8 +56,11 @@ export class ServiceRoutes {
     this.table = new RouteTable<Upstream>([], () => null);
   }
 
+  /** Every service, without inline error pages (they stay in the state file). */
   list(): ServiceState[] {
-    return [...this.#byName.values()].sort((a, b) => a.service.localeCompare(b.service));
+    return [...this.#byName.values()]
+      .map(({ errorPages: _pages, ...listed }) => listed)
+      .sort((a, b) => a.service.localeCompare(b.service));
   }
 
   switch(name: string, request: SwitchServiceRequest): Promise<SwitchServiceResult> {
@@ -77,7 +80,7 @@ export class ServiceRoutes {
       }
       const previous = this.#byName.get(name);
       const next = new Map(this.#byName).set(name, route);
-      const errorPages = await this.#errorPagesFor(name, route.errorPagesDir);
+      const errorPages = await this.#errorPagesFor(name, route);
       await this.#save(next);
       this.#setErrorPages(name, errorPages);
       this.#install(next);
@@ -123,12 +126,10 @@ export class ServiceRoutes {
       }
     });
     for (const state of restored.values()) {
-      const errorPages = await this.#errorPagesFor(state.service, state.errorPagesDir).catch(
-        (error: unknown) => {
-          this.#logger.warn({ service: state.service, err: error }, 'error pages not loaded');
-          return undefined;
-        },
-      );
+      const errorPages = await this.#errorPagesFor(state.service, state).catch((error: unknown) => {
+        this.#logger.warn({ service: state.service, err: error }, 'error pages not loaded');
+        return undefined;
+      });
       this.#setErrorPages(state.service, errorPages);
     }
     this.#install(restored);
@@ -234,7 +235,15 @@ export class ServiceRoutes {
     }
   }
 
-  async #errorPagesFor(service: string, dir: string | undefined): Promise<LoadedPages | undefined> {
+  async #errorPagesFor(service: string, route: ServiceState): Promise<LoadedPages | undefined> {
+    if (route.errorPages !== undefined) {
+      const pages = new Map<ProxyErrorStatus, string>();
+      for (const [status, page] of Object.entries(route.errorPages)) {
+        if (page !== undefined) pages.set(Number(status) as ProxyErrorStatus, page);
+      }
+      return { dir: '', pages };
+    }
+    const dir = route.errorPagesDir;
     if (dir === undefined) return undefined;
     const loaded = this.#errorPages.get(service);
     if (loaded?.dir === dir) return loaded;

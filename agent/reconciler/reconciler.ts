@@ -183,7 +183,7 @@ export class Reconciler {
     const secrets = settings.tls ? await openHostSecrets(this.#deps, manifest) : {};
     await this.#deps.proxy.switchService(
       hostRole.routeName,
-      routeRequestFor(settings, target, secrets),
+      routeRequestFor(settings, target, secrets, manifest.errorPages),
     );
   }
 }

@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { parseOptions } from '../../shared/cli/parse-options.ts';
 import { BerthError } from '../../shared/errors.ts';
 import { buildReleaseManifest, secretNamesOf } from '../../shared/config/release-from-config.ts';
+import { readErrorPagesDir } from '../../shared/config/error-pages-dir.ts';
 import { DEFAULT_SECRETS_FILE, loadSecrets } from '../../shared/config/secrets-file.ts';
 import type { DeployConfig } from '../../shared/config/deploy-config.ts';
 import { sealSecretsPerHost, secretNamesForHost } from '../../shared/secrets/seal-per-host.ts';
@@ -72,6 +73,9 @@ export const deployCommand: BerthCommand = {
         secrets: {},
         issuedAt: new Date(),
         issuedBy: fleet.operator,
+        ...(config.error_pages_path === undefined
+          ? {}
+          : { errorPages: await readErrorPagesDir(resolve(context.cwd, config.error_pages_path)) }),
       });
       if (canaryPercent !== undefined) manifest.canary = { percent: canaryPercent };
       // Registry credentials go sealed to every host, so agents can pull from a private registry.

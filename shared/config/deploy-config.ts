@@ -185,6 +185,13 @@ export const deployConfigSchema = configSection({
     .min(1)
     .default(DEFAULT_RETAIN_CONTAINERS)
     .describe('Stopped releases (containers and images) kept per service for rollback.'),
+  error_pages_path: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'Directory (from the working directory) of 400/404/413/502/503/504.html pages the proxy serves instead of its own; `{{message}}` in a page becomes the maintenance message. The pages travel in the signed release. Kamal: error_pages_path.',
+    ),
   release_ttl: integer()
     .min(MIN_RELEASE_TTL_SECONDS)
     .max(MAX_RELEASE_TTL_SECONDS)

@@ -31,6 +31,8 @@ export interface ReleaseStamp {
   secrets: Record<string, string>;
   issuedAt: Date;
   issuedBy: string;
+  /** From `error_pages_path` (see error-pages-dir.ts), by status. */
+  errorPages?: Record<string, string>;
 }
 
 function msFrom(seconds: number): number {
@@ -161,6 +163,7 @@ export function buildReleaseManifest(config: DeployConfig, stamp: ReleaseStamp):
     issuedBy: stamp.issuedBy,
     image: stamp.image,
     secrets: stamp.secrets,
+    ...(stamp.errorPages === undefined ? {} : { errorPages: stamp.errorPages }),
     ...buildRoleManifests(config),
   });
 }

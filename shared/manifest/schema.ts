@@ -11,6 +11,10 @@ export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
 export const DEFAULT_RESPONSE_TIMEOUT_MS = 30_000;
 export const DEFAULT_RETAIN_RELEASES = 5;
 
+/** The statuses the proxy answers itself, so the ones a release may bring its own page for. */
+export const errorPageStatuses = ['400', '404', '413', '502', '503', '504'] as const;
+export const MAX_ERROR_PAGE_BYTES = 64 * 1024;
+
 export const serviceNamePattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 export const hostNamePattern = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,62}$/;
 export const pinnedImagePattern = /^[^\s@]+@sha256:[0-9a-f]{64}$/;
@@ -185,6 +189,12 @@ export const releaseManifestSchema = z
       .default([])
       .describe('Volume mounts, Docker syntax (name:/path or /host:/path[:ro]).'),
     labels: z.record(z.string(), z.string()).default({}).describe('Extra container labels.'),
+    errorPages: z
+      .partialRecord(z.enum(errorPageStatuses), z.string().max(MAX_ERROR_PAGE_BYTES))
+      .optional()
+      .describe(
+        'HTML pages the proxy serves instead of its own, by status; `{{message}}` is replaced.',
+      ),
     deployTimeoutMs: z
       .number()
       .int()

@@ -141,3 +141,43 @@ describe('maintenance', () => {
     expect((await send(proxy.url, '/shop/up', { host: 'web.test' })).status).toBe(200);
   });
 });
+
+describe('error pages a release carries (inline in the route)', () => {
+  let proxy: TestProxy;
+  let app: TestUpstream;
+  const pages = { '503': '<main>{{message}}</main>', '404': '<main>no such page</main>' };
+
+  beforeAll(async () => {
+    proxy = await startTestProxy();
+    app = await startUpstream('app');
+    await proxy.client.switchService('web', web(app.target, { errorPages: pages }));
+  });
+
+  afterAll(async () => {
+    await proxy.stop();
+    await app.close();
+  });
+
+  it('serves them with the message put in, keeps them across a restart, and lists no HTML', async () => {
+    await proxy.client.setMaintenance('web', { on: true, message: 'Back at 5' });
+    const before = await send(proxy.url, '/shop/', { host: 'web.test' });
+    expect([before.status, before.text]).toEqual([503, '<main>Back at 5</main>']);
+    expect(await proxy.client.listServices()).toEqual([
+      expect.not.objectContaining({ errorPages: expect.anything() }),
+    ]);
+
+    await proxy.stop();
+    proxy = await startTestProxy({ dir: proxy.dir });
+    const after = await send(proxy.url, '/shop/', { host: 'web.test' });
+    expect([after.status, after.text]).toEqual([503, '<main>Back at 5</main>']);
+  });
+
+  it('refuses a route that names both a directory and inline pages, keeping the old one', async () => {
+    const error = await proxy.client
+      .switchService('web', web('127.0.0.1:9', { errorPages: pages, errorPagesDir: '/tmp' }))
+      .catch((caught: unknown) => caught);
+    expect((error as BerthError).code).toBe('USAGE');
+    expect((error as BerthError).message).toContain('not both');
+    expect((await proxy.client.listServices())[0]?.target).toBe(app.target);
+  });
+});
