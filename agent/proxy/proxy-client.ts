@@ -1,6 +1,7 @@
 import { Client } from 'undici';
 import { BerthError, errorCatalog, type ErrorCode } from '../../shared/errors.ts';
 import type {
+  CertificateStatus,
   CheckTargetRequest,
   DrainResult,
   DrainTargetRequest,
@@ -35,6 +36,15 @@ export class ProxyClient {
   /** `replicaPids`: the other processes serving the same sockets (`--workers` above 1). */
   health(): Promise<{ ok: true; pid: number; replicaPids?: number[] }> {
     return this.#call('GET', '/health');
+  }
+
+  /** TLS hosts with the certificate each is served (ACME or custom), and ACME's last error. */
+  async certificates(): Promise<CertificateStatus[]> {
+    const { certificates } = await this.#call<{ certificates: CertificateStatus[] }>(
+      'GET',
+      '/certificates',
+    );
+    return certificates;
   }
 
   async listServices(): Promise<ServiceRoute[]> {

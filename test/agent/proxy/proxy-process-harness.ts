@@ -15,25 +15,36 @@ export const proxyMainPath = fileURLToPath(
 export async function spawnProxyProcess(
   dir: string,
   extraArgs: string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ child: ChildProcess; url: string; socketPath: string }> {
+  options: { env?: NodeJS.ProcessEnv; httpPort?: number } = {},
+): Promise<{ child: ChildProcess; url: string; socketPath: string; httpsPort?: number }> {
   const socketPath = join(dir, 'proxy.sock');
   const child = spawn(
     process.execPath,
     [
       ...['--import', 'tsx', proxyMainPath],
-      ...['--http-port', '0', '--http-host', '127.0.0.1'],
+      ...['--http-port', String(options.httpPort ?? 0), '--http-host', '127.0.0.1'],
       ...['--socket', socketPath, '--state', join(dir, 'state.json'), ...extraArgs],
     ],
-    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } },
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...options.env } },
   );
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  const port = await new Promise<number>((resolve, reject) => {
+  const ready = await new Promise<ReadyLine>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the proxy exited (${code}) before ready`)));
     lines.on('line', (line) => {
-      const entry = JSON.parse(line) as { msg: string; httpAddress?: { port: number } };
-      if (entry.msg === 'proxy ready' && entry.httpAddress) resolve(entry.httpAddress.port);
+      const entry = JSON.parse(line) as ReadyLine;
+      if (entry.msg === 'proxy ready') resolve(entry);
     });
   });
-  return { child, url: `http://127.0.0.1:${port}`, socketPath };
+  return {
+    child,
+    url: `http://127.0.0.1:${ready.httpAddress.port}`,
+    socketPath,
+    ...(ready.httpsAddress === undefined ? {} : { httpsPort: ready.httpsAddress.port }),
+  };
+}
+
+interface ReadyLine {
+  msg: string;
+  httpAddress: { port: number };
+  httpsAddress?: { port: number };
 }

@@ -39,7 +39,7 @@ describe('proxy restart (SIGUSR2: the listening sockets handed to a new process)
       url,
       socketPath,
     } = await spawnProxyProcess(dir, ['--workers', '2'], {
-      BERTH_TEST_FAIL_SUCCESSOR_WHILE: failSuccessorMarker(),
+      env: { BERTH_TEST_FAIL_SUCCESSOR_WHILE: failSuccessorMarker() },
     }));
     client = new ProxyClient(socketPath);
     await client.switchService('web', route(app.target));
