@@ -1,11 +1,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BerthError } from '../../../shared/errors.ts';
 import {
   echoOf,
+  rawUpgrade,
   route,
   send,
   startTestProxy,
@@ -16,18 +16,6 @@ import {
 
 const web = (target: string, overrides = {}) =>
   route(target, { hosts: ['web.test'], pathPrefix: '/shop', healthCheckPath: '/up', ...overrides });
-
-/** Sends an upgrade request by hand and returns what the proxy answers before closing. */
-async function rawUpgrade(baseUrl: string, path: string, host: string): Promise<string> {
-  const socket = connect(Number(new URL(baseUrl).port), '127.0.0.1');
-  socket.write(
-    `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
-      'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
-  );
-  const chunks: Buffer[] = [];
-  for await (const chunk of socket as AsyncIterable<Buffer>) chunks.push(chunk);
-  return Buffer.concat(chunks).toString('latin1');
-}
 
 describe('maintenance', () => {
   let proxy: TestProxy;

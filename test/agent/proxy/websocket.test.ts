@@ -1,7 +1,7 @@
-import { connect } from 'node:net';
 import { WebSocket } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  rawUpgrade,
   route,
   startTestProxy,
   startUpstream,
@@ -37,18 +37,6 @@ function inbox(socket: WebSocket): { next(): Promise<string>; closed: Promise<nu
     },
     closed,
   };
-}
-
-/** Sends an upgrade request by hand and returns everything read until the proxy closes. */
-async function rawUpgrade(baseUrl: string, path: string, host: string): Promise<string> {
-  const socket = connect(Number(new URL(baseUrl).port), '127.0.0.1');
-  socket.write(
-    `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
-      'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
-  );
-  const chunks: Buffer[] = [];
-  for await (const chunk of socket as AsyncIterable<Buffer>) chunks.push(chunk);
-  return Buffer.concat(chunks).toString('latin1');
 }
 
 describe('WebSocket upgrades', () => {
