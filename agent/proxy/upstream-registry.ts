@@ -55,14 +55,6 @@ export class UpstreamRegistry {
     return total;
   }
 
-  /** Resolves true once no request is in flight to any target, false after `timeoutMs`. */
-  async whenIdle(timeoutMs: number): Promise<boolean> {
-    const results = await Promise.all(
-      [...this.#byTarget.values()].map((upstream) => upstream.whenIdle(timeoutMs)),
-    );
-    return results.every(Boolean);
-  }
-
   /** Destroys every pool, cutting whatever is still in flight. */
   async destroyAll(): Promise<void> {
     const upstreams = [...this.#byTarget.values()];

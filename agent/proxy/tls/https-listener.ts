@@ -22,8 +22,6 @@ type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => v
 
 export interface HttpsListener {
   readonly server: Http2SecureServer;
-  /** Stops accepting; resolves once every connection has ended. */
-  close(): Promise<void>;
   /** Asks HTTP/2 clients to stop opening streams (GOAWAY); open streams finish. */
   closeSessions(): void;
   destroyAll(): void;
@@ -89,7 +87,6 @@ export function createHttpsListener(
 
   return {
     server,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
     closeSessions: () => {
       for (const session of sessions) session.close();
     },
