@@ -8,7 +8,6 @@ import {
   type AdminRequest,
 } from './admin-handler.ts';
 import { metricsContentType } from './metrics-endpoint.ts';
-import { mergePrometheusTexts } from './prometheus-merge.ts';
 
 export type { AdminDependencies } from './admin-handler.ts';
 
@@ -22,7 +21,7 @@ export interface AdminReplicas {
    */
   change(request: AdminRequest, applyHere: () => Promise<AdminReply>): Promise<AdminReply>;
   drain(request: AdminRequest): Promise<DrainResult[]>;
-  metrics(): Promise<string[]>;
+  withReplicaMetrics(own: string): Promise<string>;
   readonly pids: number[];
 }
 
@@ -53,8 +52,8 @@ export function createAdminServer(deps: AdminDependencies & { replicas?: AdminRe
       return { status: 200, json: { ok: true, pid: process.pid, replicaPids: replicas.pids } };
     }
     if (request.method === 'GET' && request.path === '/metrics') {
-      const [local, remote] = await Promise.all([handleAdmin(request, deps), replicas.metrics()]);
-      return { status: 200, text: mergePrometheusTexts([local.text ?? '', ...remote]) };
+      const local = await handleAdmin(request, deps);
+      return { status: 200, text: await replicas.withReplicaMetrics(local.text ?? '') };
     }
     return handleAdmin(request, deps, signal);
   };

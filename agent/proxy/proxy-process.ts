@@ -15,7 +15,6 @@ import { createMetricsServer } from './metrics-endpoint.ts';
 import type { TrafficSettings } from './traffic-flags.ts';
 import { UpgradeTunnels } from './upgrade-tunnel.ts';
 import { UpstreamRegistry } from './upstream-registry.ts';
-import { mergePrometheusTexts } from './prometheus-merge.ts';
 import { replicaNumber, serveReplicaLink } from './replica-link.ts';
 import { ReplicaSet } from './replica-set.ts';
 import { ConnectionDrainer } from './connection-drainer.ts';
@@ -202,9 +201,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   /** The sum over this process and its replicas. */
   async function renderMetrics(): Promise<string> {
     const own = services.metrics.render();
-    return replicas === undefined
-      ? own
-      : mergePrometheusTexts([own, ...(await replicas.metrics())]);
+    return replicas === undefined ? own : replicas.withReplicaMetrics(own);
   }
 
   /** A replica answers its primary over IPC; it has no admin socket and no handover of its own. */

@@ -6,6 +6,7 @@ import type { AdminReply, AdminRequest } from './admin-handler.ts';
 import type { DrainResult } from './admin-protocol.ts';
 import type { AdminReplicas } from './admin-server.ts';
 import { spawnSelfWith, whenReady } from './listener-handover.ts';
+import { mergePrometheusTexts } from './prometheus-merge.ts';
 import type { ReplicaMessage, ReplicaAnswer } from './replica-link.ts';
 import { replicaEnvName } from './replica-link.ts';
 
@@ -64,10 +65,11 @@ export class ReplicaSet implements AdminReplicas {
     });
   }
 
-  async metrics(): Promise<string[]> {
+  /** `own` (the primary's metrics text) summed with every replica's. */
+  async withReplicaMetrics(own: string): Promise<string> {
     const request = { method: 'GET', path: '/metrics', body: '' };
     const answers = await this.#askAll({ kind: 'admin', request });
-    return answers.map((answer) => answer.reply?.text ?? '');
+    return mergePrometheusTexts([own, ...answers.map((answer) => answer.reply?.text ?? '')]);
   }
 
   /** An HTTP-01 token set (or, without `keyAuthorization`, removed) in every replica. */
