@@ -8,8 +8,15 @@ export function errorFromAnswer(who: string, status: number, body: unknown): Ber
     hint?: string;
     details?: string[];
   } | null;
-  const code =
-    payload?.code && payload.code in errorCatalog ? (payload.code as ErrorCode) : 'INTERNAL';
+  const isBerthAnswer = payload?.code !== undefined && payload.code in errorCatalog;
+  // 502/503/504 without one of our codes come from a server closing or restarting (Fastify
+  // answers 503 while it shuts down) or from something in front of it: not answering yet.
+  const isUnavailable = !isBerthAnswer && status >= 502 && status <= 504;
+  const code: ErrorCode = isBerthAnswer
+    ? (payload.code as ErrorCode)
+    : isUnavailable
+      ? 'HOST_UNREACHABLE'
+      : 'INTERNAL';
   return new BerthError(code, `${who}: ${payload?.message ?? `HTTP ${status}`}`, {
     hint: payload?.hint,
     details: payload?.details,
