@@ -1,15 +1,13 @@
 import type { ServerResponse } from 'node:http';
-import type { Dispatcher } from 'undici';
 import type { Logger } from '../../shared/logger.ts';
 import { BodyTooLargeError } from './body-limit.ts';
-import { addSetCookie } from './canary-split.ts';
-import { sendErrorPage, type CustomErrorPages, type ProxyErrorStatus } from './error-pages.ts';
+import { sendErrorPage, type CustomErrorPages } from './error-pages.ts';
 import type { Exchange } from './exchange.ts';
-import { stripResponseHopByHop } from './forwarded-headers.ts';
+import { responseHeadersToForward } from './forwarded-headers.ts';
 import type { UpstreamErrorKind } from './proxy-metrics.ts';
+import type { ResponseSink, UpstreamCall, UpstreamRequest } from './upstream-call.ts';
+import { UpstreamError } from './upstream-error.ts';
 import type { Upstream } from './upstream.ts';
-
-const clientGone = new Error('client closed the connection');
 
 /** Per-request extras of a forward: bookkeeping, the service's error pages, a cookie to set. */
 export interface ForwardContext {
@@ -20,17 +18,28 @@ export interface ForwardContext {
 }
 
 /**
- * Streams one upstream response to the client, with backpressure both ways, and keeps the
- * upstream's in-flight count exact: `end()` runs once, whatever way the exchange finishes.
+ * Sends one request to `upstream` and streams its response to the client, with backpressure
+ * both ways, and keeps the upstream's in-flight count exact: `end()` runs once, whatever way
+ * the exchange finishes.
  */
-export class ForwardHandler implements Dispatcher.DispatchHandler {
+export function forwardTo(
+  upstream: Upstream,
+  request: UpstreamRequest,
+  res: ServerResponse,
+  logger: Logger,
+  context: ForwardContext,
+): void {
+  const handler = new ForwardHandler(res, upstream, logger, context);
+  handler.call = upstream.pool.request(request, handler);
+}
+
+class ForwardHandler implements ResponseSink {
   readonly #res: ServerResponse;
   readonly #upstream: Upstream;
   readonly #logger: Logger;
   readonly #context: ForwardContext;
-  #controller: Dispatcher.DispatchController | undefined;
+  call: UpstreamCall | undefined;
   #isFinished = false;
-  #isClientGone = false;
   #resume: (() => void) | undefined;
 
   constructor(res: ServerResponse, upstream: Upstream, logger: Logger, context: ForwardContext) {
@@ -43,41 +52,34 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
     res.once('close', () => this.#onClientClose());
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.#controller = controller;
-    if (this.#isClientGone) controller.abort(clientGone);
-  }
-
-  onResponseStart(
-    _controller: Dispatcher.DispatchController,
-    statusCode: number,
-    headers: Record<string, string | string[] | undefined>,
-    statusMessage?: string,
-  ): void {
-    // Node answers `100 Continue` itself; other 1xx have no use past this hop.
-    if (statusCode < 200) return;
-    stripResponseHopByHop(headers);
+  onResponseHead(statusCode: number, statusMessage: string, rawHeaders: string[]): void {
+    const headers = responseHeadersToForward(rawHeaders);
     const { setCookie } = this.#context;
-    if (setCookie !== undefined) addSetCookie(headers, setCookie);
+    if (setCookie !== undefined) headers.push('set-cookie', setCookie);
     this.#res.writeHead(statusCode, statusMessage, headers);
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onResponseData(chunk: Buffer): boolean {
     this.#context.exchange.bytes += chunk.length;
-    if (this.#res.write(chunk)) return;
-    controller.pause();
-    this.#resume ??= () => this.#controller?.resume();
+    if (this.#res.write(chunk)) return true;
+    this.#resume ??= () => this.call?.resume();
     this.#res.once('drain', this.#resume);
+    return false;
   }
 
-  onResponseEnd(): void {
+  onResponseEnd(lastChunk: Buffer | undefined): void {
     this.#finish();
-    this.#res.end();
+    if (lastChunk === undefined) {
+      this.#res.end();
+      return;
+    }
+    this.#context.exchange.bytes += lastChunk.length;
+    this.#res.end(lastChunk);
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+  onResponseError(error: Error): void {
     this.#finish();
-    if (this.#isClientGone) return;
+    if (this.#res.destroyed) return;
     const { exchange, errorPages } = this.#context;
     if (error instanceof BodyTooLargeError) {
       exchange.bytes += sendErrorPage(this.#res, 413, undefined, { pages: errorPages });
@@ -89,7 +91,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
       this.#res.destroy(error);
       return;
     }
-    const status = statusForError(error);
+    const status = error instanceof UpstreamError ? error.status : 502;
     this.#logger.warn(
       { target: this.#upstream.target, status, kind, err: error },
       'upstream request failed',
@@ -99,8 +101,8 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
 
   #onClientClose(): void {
     if (this.#isFinished) return;
-    this.#isClientGone = true;
-    this.#controller?.abort(clientGone);
+    this.#finish();
+    this.call?.abort();
   }
 
   #finish(): void {
@@ -110,30 +112,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   }
 }
 
-function statusForError(error: Error): ProxyErrorStatus {
-  const code = 'code' in error ? error.code : undefined;
-  if (code === 'UND_ERR_HEADERS_TIMEOUT') return 504;
-  if (code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED') return 400;
-  return 502;
-}
-
 /** Sorts an upstream failure for the upstream-errors metric. */
 export function upstreamErrorKind(error: Error): UpstreamErrorKind {
-  const code = 'code' in error ? error.code : undefined;
-  switch (code) {
-    case 'UND_ERR_HEADERS_TIMEOUT':
-      return 'timeout';
-    case 'ECONNREFUSED':
-    case 'UND_ERR_CONNECT_TIMEOUT':
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-    case 'ENOTFOUND':
-      return 'connect';
-    case 'UND_ERR_SOCKET':
-    case 'ECONNRESET':
-    case 'EPIPE':
-      return 'reset';
-    default:
-      return 'other';
-  }
+  return error instanceof UpstreamError ? error.kind : 'other';
 }

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 /**
  * Connection-level headers (RFC 9110 §7.6.1, the same list as Go's ReverseProxy) that must not
- * cross the proxy. `expect` is here because Node already answered `100 Continue` to the client
- * and undici refuses to send it.
+ * cross the proxy. `expect` is here because Node already answered `100 Continue` to the client.
  */
 const hopByHop = new Set([
   'connection',
@@ -20,12 +19,15 @@ const hopByHop = new Set([
 
 const connectionTokensIgnored = new Set(['close', 'keep-alive']);
 
+/** How the client's body travels: none, with its declared length, or chunked (length unknown). */
+export type BodyFraming = 'none' | 'length' | 'chunked';
+
 /** What the proxy sends upstream for one client request. */
 export interface RequestHead {
-  /** Flat `[name, value, name, value, …]`, the form undici takes without copying. */
+  /** Flat `[name, value, name, value, …]`. */
   headers: string[];
   host: string | undefined;
-  hasBody: boolean;
+  body: BodyFraming;
 }
 
 /**
@@ -36,7 +38,8 @@ export interface RequestHead {
 export function forwardedRequestHead(rawHeaders: string[], clientIp: string): RequestHead {
   const headers: string[] = [];
   let host: string | undefined;
-  let hasBody = false;
+  let hasLength = false;
+  let isChunked = false;
   let forwardedFor: string | undefined;
   let forwardedProto: string | undefined;
   let forwardedHost: string | undefined;
@@ -53,10 +56,10 @@ export function forwardedRequestHead(rawHeaders: string[], clientIp: string): Re
         host = value;
         break;
       case 'content-length':
-        hasBody = value !== '0';
+        hasLength = value !== '0';
         break;
       case 'transfer-encoding':
-        hasBody = true;
+        isChunked = true;
         continue;
       case 'connection':
         connectionTokens = connectionTokens === undefined ? value : `${connectionTokens},${value}`;
@@ -95,7 +98,9 @@ export function forwardedRequestHead(rawHeaders: string[], clientIp: string): Re
   );
   const hostForwarded = forwardedHost ?? host;
   if (hostForwarded !== undefined) headers.push('x-forwarded-host', hostForwarded);
-  return { headers, host, hasBody };
+  // Node refuses a request with both, so a chunked one here carries no Content-Length.
+  const body: BodyFraming = isChunked ? 'chunked' : hasLength ? 'length' : 'none';
+  return { headers, host, body };
 }
 
 /** Removes hop-by-hop headers from an upstream response, in place. */
@@ -113,6 +118,33 @@ export function stripResponseHopByHop(
   for (const name in headers) {
     if (hopByHop.has(name)) delete headers[name];
   }
+}
+
+/**
+ * An upstream response's raw headers (flat, names as the app wrote them) without hop-by-hop
+ * ones, including those its Connection header names. Returns the same array when nothing goes.
+ */
+export function responseHeadersToForward(rawHeaders: string[]): string[] {
+  let connectionTokens: string | undefined;
+  let dropCount = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const lower = (rawHeaders[i] ?? '').toLowerCase();
+    if (!hopByHop.has(lower)) continue;
+    dropCount += 1;
+    if (lower === 'connection') {
+      const value = rawHeaders[i + 1] ?? '';
+      connectionTokens = connectionTokens === undefined ? value : `${connectionTokens},${value}`;
+    }
+  }
+  if (dropCount === 0) return rawHeaders;
+  const headers: string[] = [];
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const lower = (rawHeaders[i] ?? '').toLowerCase();
+    if (hopByHop.has(lower)) continue;
+    headers.push(rawHeaders[i] ?? '', rawHeaders[i + 1] ?? '');
+  }
+  if (connectionTokens !== undefined) removeConnectionTokens(headers, connectionTokens);
+  return headers;
 }
 
 /** The client address without the `::ffff:` prefix of IPv4-mapped IPv6. */

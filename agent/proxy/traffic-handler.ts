@@ -5,7 +5,7 @@ import { isDeclaredBodyTooLarge, limitedBody } from './body-limit.ts';
 import { chooseUpstream } from './canary-split.ts';
 import { maintenanceReason, sendErrorPage } from './error-pages.ts';
 import { ExchangeRecorder, type Exchange } from './exchange.ts';
-import { ForwardHandler } from './forward-handler.ts';
+import { forwardTo } from './forward-handler.ts';
 import { clientIpOf, forwardedRequestHead, type RequestHead } from './forwarded-headers.ts';
 import type { ProxyMetrics } from './proxy-metrics.ts';
 import { upstreamPath, type RouteEntry, type RouteTable } from './route-table.ts';
@@ -137,18 +137,16 @@ export function createTrafficHandler(
       exchange.bytes += sendErrorPage(res, 503, undefined, { pages: errorPages });
       return;
     }
-    const handler = new ForwardHandler(res, upstream, logger, { exchange, errorPages, setCookie });
-    upstream.pool.dispatch(
-      {
-        method: req.method ?? 'GET',
-        path: upstreamPath(entry, url),
-        headers: head.headers,
-        body: head.hasBody ? limitedBody(req, policy?.maxRequestBodyBytes ?? 0) : null,
-        headersTimeout: entry.responseTimeoutMs,
-        bodyTimeout: 0,
-      },
-      handler,
-    );
+    const upstreamRequest = {
+      method: req.method ?? 'GET',
+      path: upstreamPath(entry, url),
+      headers: head.headers,
+      hasHost: head.host !== undefined,
+      body: head.body === 'none' ? null : limitedBody(req, policy?.maxRequestBodyBytes ?? 0),
+      isBodyChunked: head.body === 'chunked',
+      responseTimeoutMs: entry.responseTimeoutMs,
+    };
+    forwardTo(upstream, upstreamRequest, res, logger, { exchange, errorPages, setCookie });
   }
 }
 

@@ -71,7 +71,7 @@ export class UpgradeTunnels {
       socket.end(rawErrorResponse(503, undefined, { pages }));
       return;
     }
-    upstream.pool.dispatch(
+    upstream.upgradePool.dispatch(
       {
         method: req.method ?? 'GET',
         path: upstreamPath(entry, url),

@@ -1,9 +1,9 @@
 import type { Duplex } from 'node:stream';
 import { Pool } from 'undici';
+import { UpstreamPool } from './upstream-pool.ts';
 
-const poolOptions: Pool.Options = {
+const upgradePoolOptions: Pool.Options = {
   pipelining: 1,
-  // Streams (SSE, long downloads) may idle for minutes; kamal-proxy sets no body timeout either.
   bodyTimeout: 0,
   connect: { timeout: 10_000 },
 };
@@ -11,10 +11,13 @@ const poolOptions: Pool.Options = {
 /**
  * One target (`ip:port`): its keep-alive connection pool and a count of requests in flight to it.
  * Counting is a plain integer because begin/end run on the event loop, never in parallel.
+ * Upgrades (WebSockets) go through an undici pool made on first use: they are rare and
+ * long-lived, and undici hands over the upgraded socket.
  */
 export class Upstream {
   readonly target: string;
-  readonly pool: Pool;
+  readonly pool: UpstreamPool;
+  #upgradePool: Pool | undefined;
   inFlight = 0;
   /** No route points here any more; the pool closes once the last request ends. */
   isRetired = false;
@@ -25,8 +28,13 @@ export class Upstream {
 
   constructor(target: string, onRetiredIdle: (upstream: Upstream) => void) {
     this.target = target;
-    this.pool = new Pool(`http://${target}`, poolOptions);
+    this.pool = new UpstreamPool(target);
     this.#onRetiredIdle = onRetiredIdle;
+  }
+
+  get upgradePool(): Pool {
+    this.#upgradePool ??= new Pool(`http://${this.target}`, upgradePoolOptions);
+    return this.#upgradePool;
   }
 
   begin(): void {
@@ -67,11 +75,11 @@ export class Upstream {
   }
 
   async close(): Promise<void> {
-    await this.pool.close();
+    await Promise.all([this.pool.close(), this.#upgradePool?.close()]);
   }
 
   async destroy(): Promise<void> {
-    await this.pool.destroy();
+    await Promise.all([this.pool.destroy(), this.#upgradePool?.destroy()]);
   }
 
   #becameIdle(): void {

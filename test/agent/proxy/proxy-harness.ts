@@ -111,7 +111,12 @@ function unmaskedPayload(frame: Buffer): string {
 
 async function echo(name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const chunks: Buffer[] = [];
-  for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
+  } catch {
+    // The proxy cut the request (a body over the limit): a real app sees the same abort.
+    return;
+  }
   const url = new URL(req.url ?? '/', 'http://upstream');
   const delayMs = url.pathname === '/slow' ? Number(url.searchParams.get('ms') ?? 2000) : 0;
   if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));

@@ -1,0 +1,108 @@
+import { createRequire } from 'node:module';
+
+/** What the parser reports while it reads one response after another off a connection. */
+export interface ResponseParserEvents {
+  /**
+   * The head of a response. Return true when it has no body whatever its headers say (the
+   * answer to a HEAD request).
+   */
+  onHead(
+    statusCode: number,
+    statusMessage: string,
+    rawHeaders: string[],
+    shouldKeepAlive: boolean,
+  ): boolean;
+  onBody(chunk: Buffer): void;
+  onComplete(): void;
+}
+
+/** The subset of node's native parser binding this file drives. */
+interface NativeParser {
+  initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void;
+  execute(data: Buffer): number | Error;
+  finish(): Error | undefined;
+  close(): void;
+  [callback: number]: unknown;
+}
+
+interface NativeParserClass {
+  new (): NativeParser;
+  readonly RESPONSE: number;
+  readonly kOnHeaders: number;
+  readonly kOnHeadersComplete: number;
+  readonly kOnBody: number;
+  readonly kOnMessageComplete: number;
+  readonly kLenientNone: number;
+}
+
+/**
+ * node:http's own HTTP/1.1 parser (llhttp compiled in), reached through `_http_common`. It is not
+ * a documented API, but it is the parser every node:http client uses, strict, and several times
+ * cheaper per response than undici's WebAssembly build of the same parser. Berth's bundle ships
+ * the Node it was tested with, so the binding cannot change under a release;
+ * `http1-response-parser.test.ts` fails first if a Node upgrade changes it.
+ */
+const NativeHttpParser = (
+  createRequire(import.meta.url)('_http_common') as {
+    HTTPParser: NativeParserClass;
+  }
+).HTTPParser;
+
+/** Asked of llhttp: at most this many bytes of response head (node:http's default). */
+const maxHeaderBytes = 16 * 1024;
+
+/**
+ * One connection's response parser: feed it what the socket reads, it calls back per response.
+ * Bodies arrive de-chunked. A response without length ends at `finish()` (the socket's EOF).
+ */
+export class Http1ResponseParser {
+  readonly #native = new NativeHttpParser();
+  /** Headers llhttp handed over early: a head spread over several reads. */
+  #earlyHeaders: string[] = [];
+
+  constructor(events: ResponseParserEvents) {
+    const native = this.#native;
+    native.initialize(NativeHttpParser.RESPONSE, {}, maxHeaderBytes, NativeHttpParser.kLenientNone);
+    native[NativeHttpParser.kOnHeaders] = (headers: string[]): void => {
+      for (const item of headers) this.#earlyHeaders.push(item);
+    };
+    native[NativeHttpParser.kOnHeadersComplete] = (
+      _versionMajor: number,
+      _versionMinor: number,
+      headers: string[] | undefined,
+      _method: undefined,
+      _url: undefined,
+      statusCode: number,
+      statusMessage: string,
+      _upgrade: boolean,
+      shouldKeepAlive: boolean,
+    ): number => {
+      let rawHeaders = headers;
+      if (rawHeaders === undefined) {
+        rawHeaders = this.#earlyHeaders;
+        this.#earlyHeaders = [];
+      }
+      // 1: llhttp reads no body for this response.
+      return events.onHead(statusCode, statusMessage, rawHeaders, shouldKeepAlive) ? 1 : 0;
+    };
+    native[NativeHttpParser.kOnBody] = (chunk: Buffer): void => events.onBody(chunk);
+    native[NativeHttpParser.kOnMessageComplete] = (): void => events.onComplete();
+  }
+
+  /** Parses what was read; an Error when the bytes are not HTTP/1.1. */
+  execute(data: Buffer): Error | undefined {
+    const result = this.#native.execute(data);
+    return typeof result === 'number' ? undefined : result;
+  }
+
+  /** The socket ended: completes a response delimited by the close, or reports a cut one. */
+  finish(): Error | undefined {
+    return this.#native.finish();
+  }
+
+  /** Frees the native parser, once the stack holding any of its callbacks has unwound. */
+  close(): void {
+    const native = this.#native;
+    setImmediate(() => native.close());
+  }
+}
