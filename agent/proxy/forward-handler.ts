@@ -56,7 +56,15 @@ class ForwardHandler implements ResponseSink {
     const headers = responseHeadersToForward(rawHeaders);
     const { setCookie } = this.#context;
     if (setCookie !== undefined) headers.push('set-cookie', setCookie);
-    this.#res.writeHead(statusCode, statusMessage, headers);
+    try {
+      this.#res.writeHead(statusCode, statusMessage, headers);
+    } catch (error) {
+      // A head node:http will not send (HTTP/2 forbids some headers): the client gets 502.
+      this.call?.abort();
+      for (let i = 0; i < headers.length; i += 2) this.#res.removeHeader(headers[i] ?? '');
+      const reason = error instanceof Error ? error.message : String(error);
+      this.onResponseError(new UpstreamError('other', `the app's response head: ${reason}`));
+    }
   }
 
   onResponseData(chunk: Buffer): boolean {

@@ -131,6 +131,25 @@ describe('HTTPS listener with custom certificates', () => {
     expect(reply.text).toContain('unrouted.test');
   });
 
+  it('answers 502 over HTTP/2 when the app sends a header HTTP/2 forbids, and keeps serving', async () => {
+    const forbidden = await http2Request(
+      proxy.httpsPort,
+      'shop.test',
+      { ':path': '/h2-forbidden' },
+      { ca: shop.certPem },
+    );
+    expect(forbidden.headers[':status']).toBe(502);
+    expect(forbidden.headers['http2-settings']).toBeUndefined();
+    const next = await http2Request(
+      proxy.httpsPort,
+      'shop.test',
+      { ':path': '/next' },
+      { ca: shop.certPem },
+    );
+    expect(next.headers[':status']).toBe(200);
+    expect((JSON.parse(next.text) as AppView).url).toBe('/next');
+  });
+
   it('joins HTTP/2 cookie crumbs into one Cookie header for the app', async () => {
     const reply = await http2Request(
       proxy.httpsPort,

@@ -100,7 +100,10 @@ export interface AppView {
   body: string;
 }
 
-/** A keep-alive app on 127.0.0.1:0 that answers every request with its `AppView` as JSON. */
+/**
+ * A keep-alive app on 127.0.0.1:0 that answers every request with its `AppView` as JSON
+ * (`/h2-forbidden` adds a header HTTP/2 cannot carry).
+ */
 export async function startViewApp(): Promise<{ target: string; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -113,6 +116,8 @@ export async function startViewApp(): Promise<{ target: string; close(): Promise
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
       };
+      // A header HTTP/1.1 allows and HTTP/2 forbids, for the proxy's HTTP/2 clients.
+      if (view.url === '/h2-forbidden') res.setHeader('http2-settings', 'AAMAAABkAAQAoAAAAAIAAAAA');
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(view));
     });
