@@ -31,6 +31,8 @@ export class UpstreamConnection implements CallCarrier {
   #call: UpstreamCall | undefined;
   #isConnected = false;
   #isClosed = false;
+  /** Closed on our side: a call on it fails rather than moving to a new connection. */
+  #isDestroyed = false;
   /** Has carried a response before: a failure before any answer may be a stale keep-alive. */
   #hasServed = false;
   #isAwaitingHead = false;
@@ -95,6 +97,7 @@ export class UpstreamConnection implements CallCarrier {
   }
 
   destroy(): void {
+    this.#isDestroyed = true;
     this.#socket.destroy();
   }
 
@@ -121,18 +124,21 @@ export class UpstreamConnection implements CallCarrier {
     this.#isSendingBody = true;
     const onData = (chunk: Buffer): void => {
       if (chunk.length === 0) return;
-      const isWritable = isChunked
-        ? socket.write(`${chunk.length.toString(16)}\r\n`) &&
-          socket.write(chunk) &&
-          socket.write('\r\n')
-        : socket.write(chunk);
-      if (!isWritable) body.pause();
+      // The app cannot answer before it has the body: its time runs from the last byte sent.
+      this.#headTimer?.refresh();
+      if (isChunked) {
+        // All three go out whatever write() says: it only asks to pause after this chunk.
+        socket.write(`${chunk.length.toString(16)}\r\n`);
+        socket.write(chunk);
+      }
+      if (!socket.write(isChunked ? '\r\n' : chunk)) body.pause();
     };
     const onDrain = (): void => {
       body.resume();
     };
     const onEnd = (): void => {
       stop();
+      this.#headTimer?.refresh();
       if (isChunked) socket.write('0\r\n\r\n');
       this.#isSendingBody = false;
     };
@@ -182,8 +188,12 @@ export class UpstreamConnection implements CallCarrier {
     const error = this.#parser.execute(data);
     if (this.#call !== call) return;
     if (error !== undefined) {
-      this.#fail(new UpstreamError('other', `the app's response is not valid HTTP/1.1`, error));
-      return;
+      if (!this.#isComplete) {
+        this.#fail(new UpstreamError('other', `the app's response is not valid HTTP/1.1`, error));
+        return;
+      }
+      // Bytes past a complete response, in the same read: it stands, the connection is dropped.
+      this.#canKeepAlive = false;
     }
     this.#afterParse(call);
   }
@@ -214,6 +224,11 @@ export class UpstreamConnection implements CallCarrier {
   ): boolean {
     const call = this.#call;
     if (call === undefined) return true;
+    if (this.#isComplete) {
+      // A second response to one request, in the same read: ignored, and the connection dropped.
+      this.#canKeepAlive = false;
+      return true;
+    }
     if (statusCode < 200) {
       // 100 Continue, 103 Early Hints: no use past this hop; the real answer follows.
       this.#isInformational = true;
@@ -228,7 +243,7 @@ export class UpstreamConnection implements CallCarrier {
 
   #onBody(chunk: Buffer): void {
     const call = this.#call;
-    if (call === undefined) return;
+    if (call === undefined || this.#isComplete) return;
     const held = this.#heldChunk;
     this.#heldChunk = chunk;
     if (held !== undefined) this.#deliver(call, held);
@@ -260,6 +275,8 @@ export class UpstreamConnection implements CallCarrier {
       return;
     }
     this.#hasServed = true;
+    // A sink that was full at the end would otherwise leave the idle connection unread.
+    this.#socket.resume();
     this.idleSinceMs = Date.now();
     this.#owner.onIdle(this);
   }
@@ -293,7 +310,7 @@ export class UpstreamConnection implements CallCarrier {
     call.carrier = undefined;
     const cause = this.#socketError ?? new Error('the app closed the connection');
     const error = upstreamSocketError(cause, this.#isConnected);
-    if (this.#isAwaitingHead && this.#hasServed && call.isReplayable) {
+    if (this.#isAwaitingHead && this.#hasServed && !this.#isDestroyed && call.isReplayable) {
       this.#owner.onClosed(this, call);
       return;
     }

@@ -18,7 +18,7 @@ export class UpstreamPool implements ConnectionOwner {
   readonly #all = new Set<UpstreamConnection>();
   readonly #sweeper: NodeJS.Timeout;
   #isClosing = false;
-  #onEmpty: (() => void) | undefined;
+  readonly #emptyWaiters: (() => void)[] = [];
 
   constructor(target: string) {
     const { host, port } = parseTarget(target);
@@ -52,7 +52,7 @@ export class UpstreamPool implements ConnectionOwner {
       failedCall.wasRetried = true;
       this.#open().start(failedCall);
     }
-    if (this.#all.size === 0) this.#onEmpty?.();
+    if (this.#all.size === 0) for (const resolve of this.#emptyWaiters.splice(0)) resolve();
   }
 
   /** Closes idle connections now and the others as their requests end. */
@@ -74,9 +74,7 @@ export class UpstreamPool implements ConnectionOwner {
 
   #whenEmpty(): Promise<void> {
     if (this.#all.size === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.#onEmpty = resolve;
-    });
+    return new Promise((resolve) => this.#emptyWaiters.push(resolve));
   }
 
   #take(): UpstreamConnection {
