@@ -40,7 +40,7 @@ interface NativeParserClass {
  * a documented API, but it is the parser every node:http client uses, strict, and several times
  * cheaper per response than undici's WebAssembly build of the same parser. Berth's bundle ships
  * the Node it was tested with, so the binding cannot change under a release;
- * `http1-response-parser.test.ts` fails first if a Node upgrade changes it.
+ * `upstream-pool.test.ts` fails first if a Node upgrade changes it.
  */
 const NativeHttpParser = (
   createRequire(import.meta.url)('_http_common') as {

@@ -1,5 +1,7 @@
 import { connect, type Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import { Http1ResponseParser } from './http1-response-parser.ts';
+import { requestHead, writeRequestBody } from './request-writer.ts';
 import type { CallCarrier, UpstreamCall } from './upstream-call.ts';
 import { UpstreamError, upstreamSocketError } from './upstream-error.ts';
 
@@ -103,61 +105,30 @@ export class UpstreamConnection implements CallCarrier {
 
   #send(call: UpstreamCall): void {
     const { request } = call;
-    let head = `${request.method} ${request.path} HTTP/1.1\r\n`;
-    const { headers } = request;
-    for (let i = 0; i < headers.length; i += 2) {
-      head += `${headers[i] ?? ''}: ${headers[i + 1] ?? ''}\r\n`;
-    }
-    if (!request.hasHost) head += this.#hostHeader;
-    if (request.isBodyChunked) head += 'transfer-encoding: chunked\r\n';
     this.#isAwaitingHead = true;
     this.#armHeadTimer(request.responseTimeoutMs);
-    this.#socket.write(`${head}\r\n`, 'latin1');
-    if (request.body !== null) this.#sendBody(call);
+    this.#socket.write(requestHead(request, this.#hostHeader), 'latin1');
+    if (request.body !== null) this.#sendBody(request.body, request.isBodyChunked);
   }
 
-  #sendBody(call: UpstreamCall): void {
-    const body = call.request.body;
-    if (body === null) return;
-    const socket = this.#socket;
-    const isChunked = call.request.isBodyChunked;
+  #sendBody(body: Readable, isChunked: boolean): void {
     this.#isSendingBody = true;
-    const onData = (chunk: Buffer): void => {
-      if (chunk.length === 0) return;
-      // The app cannot answer before it has the body: its time runs from the last byte sent.
-      this.#headTimer?.refresh();
-      if (isChunked) {
-        // All three go out whatever write() says: it only asks to pause after this chunk.
-        socket.write(`${chunk.length.toString(16)}\r\n`);
-        socket.write(chunk);
-      }
-      if (!socket.write(isChunked ? '\r\n' : chunk)) body.pause();
-    };
-    const onDrain = (): void => {
-      body.resume();
-    };
-    const onEnd = (): void => {
+    const stop = writeRequestBody(body, this.#socket, isChunked, {
+      onProgress: () => this.#headTimer?.refresh(),
+      onEnd: () => {
+        this.#stopSendingBody = undefined;
+        this.#isSendingBody = false;
+        this.#headTimer?.refresh();
+      },
+      onError: (error) => {
+        this.#stopSendingBody = undefined;
+        this.#fail(error);
+      },
+    });
+    this.#stopSendingBody = () => {
       stop();
-      this.#headTimer?.refresh();
-      if (isChunked) socket.write('0\r\n\r\n');
-      this.#isSendingBody = false;
-    };
-    const onError = (error: Error): void => {
-      stop();
-      this.#fail(error);
-    };
-    const stop = (): void => {
-      body.off('data', onData);
-      body.off('end', onEnd);
-      body.off('error', onError);
-      socket.off('drain', onDrain);
       this.#stopSendingBody = undefined;
     };
-    this.#stopSendingBody = stop;
-    body.on('data', onData);
-    body.once('end', onEnd);
-    body.once('error', onError);
-    socket.on('drain', onDrain);
   }
 
   #armHeadTimer(timeoutMs: number): void {
@@ -185,7 +156,15 @@ export class UpstreamConnection implements CallCarrier {
       this.destroy();
       return;
     }
-    const error = this.#parser.execute(data);
+    let error: Error | undefined;
+    try {
+      error = this.#parser.execute(data);
+    } catch (thrown) {
+      // A sink that throws (a bug) fails this exchange, not the whole proxy process.
+      const reason = thrown instanceof Error ? thrown.message : String(thrown);
+      this.#fail(new UpstreamError('other', `passing on the response failed: ${reason}`, thrown));
+      return;
+    }
     if (this.#call !== call) return;
     if (error !== undefined) {
       if (!this.#isComplete) {

@@ -1,10 +1,14 @@
+import { createHash } from 'node:crypto';
 import {
   createServer as createHttpServer,
   type IncomingMessage,
   type ServerResponse,
 } from 'node:http';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { expect } from 'vitest';
 import type { ResponseSink, UpstreamRequest } from '../../../agent/proxy/upstream-call.ts';
+import { UpstreamError } from '../../../agent/proxy/upstream-error.ts';
+import { UpstreamPool } from '../../../agent/proxy/upstream-pool.ts';
 
 export type SinkEvent = 'head' | 'data' | 'end' | 'error';
 
@@ -212,4 +216,55 @@ export async function closedPort(): Promise<number> {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Run after each test, last first. */
+export const cleanups: (() => Promise<void>)[] = [];
+
+/** Closes the pools and apps the test made; pass to `afterEach`. */
+export async function runCleanups(): Promise<void> {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+}
+
+/** A pool for `app`, destroyed with the app after the test. */
+export function poolFor(app: { target: string; close(): Promise<void> }): UpstreamPool {
+  const pool = new UpstreamPool(app.target);
+  cleanups.push(
+    () => app.close(),
+    () => pool.destroy(),
+  );
+  return pool;
+}
+
+/** Sends `request` and waits for its end or its error. */
+export async function exchange(
+  pool: UpstreamPool,
+  request: UpstreamRequest,
+): Promise<RecordingSink> {
+  const sink = new RecordingSink();
+  pool.request(request, sink);
+  await sink.settled;
+  return sink;
+}
+
+export function sha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Bytes that differ along the way, so a lost or moved piece shows. */
+export function patterned(length: number): Buffer {
+  const data = Buffer.alloc(length);
+  for (let i = 0; i + 4 <= length; i += 4) data.writeUInt32BE(i, i);
+  return data;
+}
+
+export function piecesOf(data: Buffer, size: number): Buffer[] {
+  return Array.from({ length: Math.ceil(data.length / size) }, (_, i) =>
+    data.subarray(i * size, (i + 1) * size),
+  );
+}
+
+export function upstreamErrorOf(sink: RecordingSink): UpstreamError {
+  expect(sink.error).toBeInstanceOf(UpstreamError);
+  return sink.error as UpstreamError;
 }
