@@ -1,6 +1,7 @@
 /**
  * Proxy throughput and latency: the same upstream reached (a) directly, (b) through Berth's
- * proxy, (c) through nginx, (d) through Caddy, then (e) Berth, (f) nginx and (g) Caddy
+ * proxy, (c) through the bare floor under it (node:http and Berth's upstream pool, no features),
+ * (d) through nginx, (e) through Caddy, then (f) Berth, the floor, nginx and Caddy
  * terminating TLS with the same self-signed ECDSA P-256 certificate (wrk: HTTP/1.1, keep-alive,
  * so handshakes are few). Caddy rows need `apt-get install caddy` (not in install-system-deps:
  * the package's service would take port 80) and are skipped without it. Loopback only; every
@@ -85,6 +86,9 @@ async function main(): Promise<void> {
     const privateKeyPath = join(dir, 'key.pem');
     await writeFile(certificatePath, certificate.certPem);
     await writeFile(privateKeyPath, certificate.keyPem, { mode: 0o600 });
+    const bare = await startBare(upstreamPort);
+    const bareTls = await startBare(upstreamPort, certificatePath, privateKeyPath);
+    started.push(bare, bareTls);
     const nginx = await startNginx(join(dir, 'nginx'), await freePort(), upstreamPort, {
       port: await freePort(),
       certificatePath,
@@ -119,6 +123,11 @@ async function main(): Promise<void> {
         url: `http://127.0.0.1:${berthSingle.httpPort}/`,
         pid: berthSingle.proxy.child.pid ?? 0,
       },
+      {
+        name: 'bare node:http + pool (floor)',
+        url: `http://127.0.0.1:${String(bare.ready.port)}/`,
+        pid: bare.child.pid ?? 0,
+      },
       { name: 'through nginx', url: `http://127.0.0.1:${nginx.port}/`, pid: nginx.pid },
       ...(caddy === undefined
         ? []
@@ -142,6 +151,11 @@ async function main(): Promise<void> {
         url: `https://127.0.0.1:${berthSingle.httpsPort}/`,
         pid: berthSingle.proxy.child.pid ?? 0,
       },
+      {
+        name: 'bare node:https + pool, TLS',
+        url: `https://127.0.0.1:${String(bareTls.ready.port)}/`,
+        pid: bareTls.child.pid ?? 0,
+      },
       { name: 'nginx, TLS', url: `https://127.0.0.1:${nginx.tlsPort ?? 0}/`, pid: nginx.pid },
       ...(caddy === undefined
         ? []
@@ -155,6 +169,16 @@ async function main(): Promise<void> {
     for (const child of started.reverse()) await child.stop();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The floor row: node:http(s) and Berth's upstream pool alone, in one process. */
+function startBare(upstreamPort: number, certificatePath?: string, privateKeyPath?: string) {
+  const tlsArgs = certificatePath === undefined ? [] : [certificatePath, privateKeyPath ?? ''];
+  return startChild(
+    process.execPath,
+    [...tsx, libPath('bare-proxy-main.ts'), `127.0.0.1:${upstreamPort}`, ...tlsArgs],
+    (line) => 'port' in line,
+  );
 }
 
 /** `berth-agent proxy` with `workers` processes, routing every host to the upstream. */
