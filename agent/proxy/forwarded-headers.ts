@@ -147,6 +147,18 @@ export function responseHeadersToForward(rawHeaders: string[]): string[] {
   return headers;
 }
 
+/**
+ * The Host header from raw headers. Cheaper than `req.headers.host`, which makes node build the
+ * whole lowercased headers object for this one value.
+ */
+export function hostHeaderOf(rawHeaders: string[]): string | undefined {
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] ?? '';
+    if (name.length === 4 && name.toLowerCase() === 'host') return rawHeaders[i + 1];
+  }
+  return undefined;
+}
+
 /** The client address without the `::ffff:` prefix of IPv4-mapped IPv6. */
 export function clientIpOf(remoteAddress: string | undefined): string {
   if (remoteAddress === undefined) return 'unknown';

@@ -100,7 +100,9 @@ export function createTrafficHandler(
       exchange.bytes += sendErrorPage(res, 413, undefined, { pages });
       return;
     }
-    const choice = chooseUpstream(entry.upstream, policy.canary, req.headers.cookie);
+    // Only a canary needs the cookie: reading req.headers makes node build the whole object.
+    const cookie = policy.canary === undefined ? undefined : req.headers.cookie;
+    const choice = chooseUpstream(entry.upstream, policy.canary, cookie);
     forward(request, entry, choice.upstream, policy, choice.setCookie);
   }
 

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { hostHeaderOf } from '../forwarded-headers.ts';
 import type { AcmeChallenges } from './acme-challenges.ts';
 import type { TlsManager } from './tls-manager.ts';
 
@@ -19,7 +20,7 @@ export function httpFrontHandler(
   return (req, res) => {
     const url = req.url ?? '/';
     if (challenges.answer(url, res)) return;
-    const location = tls.redirectLocation(req.headers.host, url);
+    const location = tls.redirectLocation(hostHeaderOf(req.rawHeaders), url);
     if (location === undefined) {
       next(req, res);
       return;

@@ -9,6 +9,7 @@ import {
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../../../shared/logger.ts';
+import { hostHeaderOf } from '../forwarded-headers.ts';
 import { asHttp1Exchange, markHttp1Secure } from './secure-request.ts';
 import type { TlsManager } from './tls-manager.ts';
 
@@ -55,7 +56,7 @@ export function createHttpsListener(
       res: ServerResponse | Http2ServerResponse,
     ): void => {
       const hsts = tls.hstsHeader(
-        req instanceof Http2ServerRequest ? req.authority : req.headers.host,
+        req instanceof Http2ServerRequest ? req.authority : hostHeaderOf(req.rawHeaders),
       );
       if (hsts !== undefined) res.setHeader('strict-transport-security', hsts);
       if (req instanceof Http2ServerRequest) {
