@@ -57,6 +57,13 @@ export interface ServiceRoute {
   errorPages?: ErrorPageTexts;
   /** HTTPS for the route's hosts; absent means off. */
   tls?: ServiceTls;
+  /**
+   * Trust the client's X-Forwarded-For/-Proto/-Host (a load balancer or CDN in front): the
+   * client address is appended, the others kept. Untrusted ones are replaced from the
+   * connection. Absent: trusted unless the request came over TLS or the route has `tls` (as
+   * kamal-proxy's `--forward-headers`).
+   */
+  forwardHeaders?: boolean;
 }
 
 /** Custom error pages by the status the proxy answers with. */

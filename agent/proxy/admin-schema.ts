@@ -79,6 +79,7 @@ const switchServiceRequestSchema = z.object({
     .optional(),
   errorPages: errorPageTextsSchema.optional(),
   tls: serviceTlsSchema.optional(),
+  forwardHeaders: z.boolean().optional(),
 });
 
 /** Switch requests also check TLS against the hosts; stored routes carry no PEMs. */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AccessLog } from './access-log.ts';
 import { clientIpOf, type RequestHead } from './forwarded-headers.ts';
@@ -9,9 +10,17 @@ const clientClosedStatus = 499;
 /** One request's bookkeeping: which service took it, which app answered, bytes sent. */
 export class Exchange {
   readonly startedAtMs = performance.now();
+  /** The Host the request was routed by. */
+  host: string | undefined;
   metrics: ServiceMetrics | undefined;
+  /** What went to the app; none when the proxy answered itself. */
+  requestHead: RequestHead | undefined;
   target = '';
   bytes = 0;
+
+  constructor(host: string | undefined) {
+    this.host = host;
+  }
 
   /** Counts the request as in flight for `metrics`' service; later calls change nothing. */
   routedTo(metrics: ServiceMetrics): void {
@@ -34,13 +43,13 @@ export class ExchangeRecorder {
     this.#accessLog = accessLog;
   }
 
-  start(req: IncomingMessage, res: ServerResponse, head: RequestHead): Exchange {
-    const exchange = new Exchange();
-    res.once('close', () => this.#finish(exchange, req, res, head));
+  start(req: IncomingMessage, res: ServerResponse, host: string | undefined): Exchange {
+    const exchange = new Exchange(host);
+    res.once('close', () => this.#finish(exchange, req, res));
     return exchange;
   }
 
-  #finish(exchange: Exchange, req: IncomingMessage, res: ServerResponse, head: RequestHead): void {
+  #finish(exchange: Exchange, req: IncomingMessage, res: ServerResponse): void {
     exchange.routedTo(this.#unrouted);
     const metrics = exchange.metrics ?? this.#unrouted;
     const status = res.writableFinished ? res.statusCode : clientClosedStatus;
@@ -53,22 +62,31 @@ export class ExchangeRecorder {
       time: new Date().toISOString(),
       service: metrics === this.#unrouted ? '' : metrics.service,
       method: req.method ?? '',
-      host: head.host ?? '',
+      host: exchange.host ?? '',
       path: query === -1 ? url : url.slice(0, query),
       status,
       durationMs: Math.round(durationMs * 1000) / 1000,
       bytes: exchange.bytes,
       target: exchange.target,
-      requestId: requestIdIn(head.headers),
+      requestId: requestIdOf(exchange, req.rawHeaders),
       clientIp: clientIpOf(req.socket.remoteAddress),
     });
   }
 }
 
-/** The X-Request-ID the proxy forwarded (kept from the client or made up), from the end. */
-function requestIdIn(headers: string[]): string {
-  for (let i = headers.length - 2; i >= 0; i -= 2) {
-    if (headers[i] === 'x-request-id') return headers[i + 1] ?? '';
+/**
+ * The X-Request-ID the proxy forwarded (kept from the client or made up, so last in its head);
+ * for a request the proxy answered itself, the client's or a new one.
+ */
+function requestIdOf(exchange: Exchange, rawHeaders: string[]): string {
+  const headers = exchange.requestHead?.headers;
+  if (headers !== undefined) {
+    for (let i = headers.length - 2; i >= 0; i -= 2) {
+      if (headers[i] === 'x-request-id') return headers[i + 1] ?? '';
+    }
   }
-  return '';
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if ((rawHeaders[i] ?? '').toLowerCase() === 'x-request-id') return rawHeaders[i + 1] ?? '';
+  }
+  return randomUUID();
 }

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 
 /**
  * Connection-level headers (RFC 9110 §7.6.1, the same list as Go's ReverseProxy) that must not
@@ -30,12 +32,24 @@ export interface RequestHead {
   body: BodyFraming;
 }
 
+/** Where a request came from, as far as the forwarded headers tell the app. */
+export interface ClientConnection {
+  ip: string;
+  /** Arrived over TLS: X-Forwarded-Proto is `https`. */
+  isSecure: boolean;
+  /**
+   * Keep the client's own X-Forwarded-* (the For list is appended to), as behind a load
+   * balancer; otherwise they are dropped and set from the connection.
+   */
+  trustsForwardedHeaders: boolean;
+}
+
 /**
  * Copies the client's headers minus hop-by-hop ones and adds X-Forwarded-For/-Proto/-Host,
- * X-Request-ID and X-Request-Start. Incoming X-Forwarded-* values are kept (the For list is
- * appended to), as kamal-proxy does when it terminates no TLS itself.
+ * X-Request-ID and X-Request-Start, as kamal-proxy does.
  */
-export function forwardedRequestHead(rawHeaders: string[], clientIp: string): RequestHead {
+export function forwardedRequestHead(rawHeaders: string[], client: ClientConnection): RequestHead {
+  const isTrusted = client.trustsForwardedHeaders;
   const headers: string[] = [];
   let host: string | undefined;
   let hasLength = false;
@@ -65,13 +79,15 @@ export function forwardedRequestHead(rawHeaders: string[], clientIp: string): Re
         connectionTokens = connectionTokens === undefined ? value : `${connectionTokens},${value}`;
         continue;
       case 'x-forwarded-for':
-        forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
+        if (isTrusted) {
+          forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
+        }
         continue;
       case 'x-forwarded-proto':
-        forwardedProto ??= value;
+        if (isTrusted) forwardedProto ??= value;
         continue;
       case 'x-forwarded-host':
-        forwardedHost ??= value;
+        if (isTrusted) forwardedHost ??= value;
         continue;
       case 'x-request-id':
         requestId ??= value;
@@ -88,9 +104,9 @@ export function forwardedRequestHead(rawHeaders: string[], clientIp: string): Re
   if (connectionTokens !== undefined) removeConnectionTokens(headers, connectionTokens);
   headers.push(
     'x-forwarded-for',
-    forwardedFor === undefined ? clientIp : `${forwardedFor}, ${clientIp}`,
+    forwardedFor === undefined ? client.ip : `${forwardedFor}, ${client.ip}`,
     'x-forwarded-proto',
-    forwardedProto ?? 'http',
+    forwardedProto ?? (client.isSecure ? 'https' : 'http'),
     'x-request-id',
     requestId ?? randomUUID(),
     'x-request-start',
@@ -157,6 +173,24 @@ export function hostHeaderOf(rawHeaders: string[]): string | undefined {
     if (name.length === 4 && name.toLowerCase() === 'host') return rawHeaders[i + 1];
   }
   return undefined;
+}
+
+/**
+ * The client's connection as the forwarded headers describe it: its address, whether it came
+ * over TLS, and whether its own X-Forwarded-* are believed. The route's `forwardHeaders` decides;
+ * by default they are, unless the request came over TLS or the route has HTTPS (where Berth is
+ * the edge, as kamal-proxy's `--forward-headers` default).
+ */
+export function clientConnectionOf(
+  req: IncomingMessage,
+  policy: { forwardHeaders: boolean | undefined; terminatesTls: boolean } | undefined,
+): ClientConnection {
+  const isSecure = (req.socket as Partial<TLSSocket>).encrypted === true;
+  return {
+    ip: clientIpOf(req.socket.remoteAddress),
+    isSecure,
+    trustsForwardedHeaders: policy?.forwardHeaders ?? (!isSecure && policy?.terminatesTls !== true),
+  };
 }
 
 /** The client address without the `::ffff:` prefix of IPv4-mapped IPv6. */

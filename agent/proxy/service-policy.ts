@@ -18,6 +18,10 @@ export interface ServicePolicy {
   /** Set while paused. */
   readonly pause: PauseGate | undefined;
   readonly canary: CanarySplit<Upstream> | undefined;
+  /** The route's explicit `forwardHeaders`, if any. */
+  readonly forwardHeaders: boolean | undefined;
+  /** The route has HTTPS (its own certificate): its clients are not trusted by default. */
+  readonly terminatesTls: boolean;
   readonly metrics: ServiceMetrics;
 }
 

@@ -222,6 +222,8 @@ export class ServiceRoutes {
       pause,
       canary:
         canary === undefined ? undefined : canarySplit(acquire(canary.target), canary.percent),
+      forwardHeaders: state.forwardHeaders,
+      terminatesTls: state.tls !== undefined && state.tls.mode !== 'off',
       metrics: this.metrics.forService(state.service),
     };
   }

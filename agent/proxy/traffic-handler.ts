@@ -6,7 +6,7 @@ import { chooseUpstream } from './canary-split.ts';
 import { maintenanceReason, sendErrorPage } from './error-pages.ts';
 import { ExchangeRecorder, type Exchange } from './exchange.ts';
 import { forwardTo } from './forward-handler.ts';
-import { clientIpOf, forwardedRequestHead, type RequestHead } from './forwarded-headers.ts';
+import { clientConnectionOf, forwardedRequestHead, hostHeaderOf } from './forwarded-headers.ts';
 import type { ProxyMetrics } from './proxy-metrics.ts';
 import { upstreamPath, type RouteEntry, type RouteTable } from './route-table.ts';
 import { gateFor, type ServicePolicy } from './service-policy.ts';
@@ -27,11 +27,10 @@ export interface TrafficOptions {
   accessLog?: AccessLog;
 }
 
-/** A client request once its head is read: where it goes, and what goes upstream. */
+/** A client request once its head is read, and where it goes. */
 interface ClientRequest {
   req: IncomingMessage;
   res: ServerResponse;
-  head: RequestHead;
   host: string | undefined;
   url: string;
   exchange: Exchange;
@@ -51,10 +50,9 @@ export function createTrafficHandler(
   const recorder = new ExchangeRecorder(routes.metrics, options.accessLog);
 
   return (req, res) => {
-    const head = forwardedRequestHead(req.rawHeaders, clientIpOf(req.socket.remoteAddress));
-    const exchange = recorder.start(req, res, head);
     let url = req.url ?? '/';
-    let host = head.host;
+    let host = hostHeaderOf(req.rawHeaders);
+    const exchange = recorder.start(req, res, host);
     if (url.charCodeAt(0) !== 47) {
       const absolute = parseAbsoluteForm(url);
       if (absolute === undefined) {
@@ -63,8 +61,9 @@ export function createTrafficHandler(
       }
       url = absolute.path;
       host = absolute.host;
+      exchange.host = host;
     }
-    serve({ req, res, head, host, url, exchange });
+    serve({ req, res, host, url, exchange });
   };
 
   function serve(request: ClientRequest): void {
@@ -133,12 +132,14 @@ export function createTrafficHandler(
     policy: ServicePolicy | undefined,
     setCookie?: string,
   ): void {
-    const { req, res, head, url, exchange } = request;
+    const { req, res, url, exchange } = request;
     const errorPages = policy?.errorPages;
     if (upstream === null) {
       exchange.bytes += sendErrorPage(res, 503, undefined, { pages: errorPages });
       return;
     }
+    const head = forwardedRequestHead(req.rawHeaders, clientConnectionOf(req, policy));
+    exchange.requestHead = head;
     const upstreamRequest = {
       method: req.method ?? 'GET',
       path: upstreamPath(entry, url),

@@ -9,7 +9,7 @@ import {
   type CustomErrorPages,
   type ProxyErrorStatus,
 } from './error-pages.ts';
-import { clientIpOf, forwardedRequestHead, type RequestHead } from './forwarded-headers.ts';
+import { clientConnectionOf, forwardedRequestHead, hostHeaderOf } from './forwarded-headers.ts';
 import { upstreamPath } from './route-table.ts';
 import type { RouteTableSource } from './traffic-handler.ts';
 import type { Upstream } from './upstream.ts';
@@ -34,15 +34,15 @@ export class UpgradeTunnels {
     socket.on('error', () => socket.destroy());
     this.#open.add(socket);
     socket.once('close', () => this.#open.delete(socket));
-    const requestHead = forwardedRequestHead(req.rawHeaders, clientIpOf(req.socket.remoteAddress));
-    this.#route(req, socket, head, requestHead);
+    this.#route(req, socket, head);
   };
 
-  #route(req: IncomingMessage, socket: Duplex, head: Buffer, requestHead: RequestHead): void {
+  #route(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = req.url ?? '/';
-    const entry = url.startsWith('/') ? this.#routes.table.match(requestHead.host, url) : undefined;
+    const host = hostHeaderOf(req.rawHeaders);
+    const entry = url.startsWith('/') ? this.#routes.table.match(host, url) : undefined;
     if (entry === undefined) {
-      socket.end(rawErrorResponse(404, requestHead.host));
+      socket.end(rawErrorResponse(404, host));
       return;
     }
     const policy = this.#routes.policies.get(entry.service);
@@ -55,7 +55,7 @@ export class UpgradeTunnels {
     if (policy?.pause !== undefined) {
       const cancel = policy.pause.hold((outcome) => {
         if (cancel !== undefined) socket.off('close', cancel);
-        if (outcome === 'resumed') this.#route(req, socket, head, requestHead);
+        if (outcome === 'resumed') this.#route(req, socket, head);
         else socket.end(rawErrorResponse(504, undefined, { pages }));
       });
       if (cancel === undefined) socket.end(rawErrorResponse(503, undefined, { pages }));
@@ -71,6 +71,7 @@ export class UpgradeTunnels {
       socket.end(rawErrorResponse(503, undefined, { pages }));
       return;
     }
+    const requestHead = forwardedRequestHead(req.rawHeaders, clientConnectionOf(req, policy));
     upstream.upgradePool.dispatch(
       {
         method: req.method ?? 'GET',

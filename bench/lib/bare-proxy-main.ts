@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import {
-  clientIpOf,
+  clientConnectionOf,
   forwardedRequestHead,
   responseHeadersToForward,
 } from '../../agent/proxy/forwarded-headers.ts';
@@ -21,7 +21,7 @@ const [target = '', certificatePath, privateKeyPath] = process.argv.slice(2);
 const pool = new UpstreamPool(target);
 
 function forward(req: IncomingMessage, res: ServerResponse): void {
-  const head = forwardedRequestHead(req.rawHeaders, clientIpOf(req.socket.remoteAddress));
+  const head = forwardedRequestHead(req.rawHeaders, clientConnectionOf(req, undefined));
   const call = pool.request(
     {
       method: req.method ?? 'GET',

@@ -10,7 +10,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../../../shared/logger.ts';
 import { hostHeaderOf } from '../forwarded-headers.ts';
-import { asHttp1Exchange, markHttp1Secure } from './secure-request.ts';
+import { asHttp1Exchange } from './secure-request.ts';
 import type { TlsManager } from './tls-manager.ts';
 
 /** As node:http's default, for HTTP/1.1 clients of this listener. */
@@ -64,14 +64,10 @@ export function createHttpsListener(
         onRequest(exchange.req, exchange.res);
         return;
       }
-      markHttp1Secure(req);
       onRequest(req, res as ServerResponse);
     },
   );
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    markHttp1Secure(req);
-    onUpgrade(req, socket, head);
-  });
+  server.on('upgrade', onUpgrade);
   server.on('secureConnection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
