@@ -51,6 +51,7 @@ export function routeRequestFor(
     ...(settings.maxRequestBodyBytes === undefined
       ? {}
       : { maxRequestBodyBytes: settings.maxRequestBodyBytes }),
+    ...(settings.forwardHeaders === undefined ? {} : { forwardHeaders: settings.forwardHeaders }),
     ...(errorPages === undefined ? {} : { errorPages }),
   };
 }

@@ -51,6 +51,8 @@ const about = {
   hsts: 'With ssl: Strict-Transport-Security max-age (seconds) on HTTPS responses. Default: 0, none.',
   max_request_body:
     'Largest request body in bytes; a bigger one gets 413 (declared sizes at once, chunked bodies as they stream). Default: no limit. Kamal: proxy.buffering.max_request_body.',
+  forward_headers:
+    "Trust the client's X-Forwarded-For/-Proto/-Host (a load balancer or CDN in front): the client address is appended to X-Forwarded-For and the others kept; otherwise all three are set from the connection. Default: true without ssl, false with it (as Kamal).",
 };
 const bodyBytes = integer().min(1);
 
@@ -95,6 +97,7 @@ export const proxyConfigSchema = configSection({
   ssl_redirect: z.boolean().optional().describe(about.ssl_redirect),
   hsts: hstsSeconds.optional().describe(about.hsts),
   max_request_body: bodyBytes.optional().describe(about.max_request_body),
+  forward_headers: z.boolean().optional().describe(about.forward_headers),
 })
   .superRefine(oneHostSetting)
   .prefault({})
@@ -119,6 +122,7 @@ export const roleProxyConfigSchema = configSection({
   ssl_redirect: z.boolean().optional().describe(about.ssl_redirect),
   hsts: hstsSeconds.optional().describe(about.hsts),
   max_request_body: bodyBytes.optional().describe(about.max_request_body),
+  forward_headers: z.boolean().optional().describe(about.forward_headers),
 }).superRefine(oneHostSetting);
 
 export type ProxyConfig = z.output<typeof proxyConfigSchema>;

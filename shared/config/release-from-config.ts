@@ -68,7 +68,13 @@ function roleProxy(
     responseTimeoutMs: msFrom(own.response_timeout ?? root.response_timeout),
     ...roleTls(own, root),
     ...bodyLimit(own.max_request_body ?? root.max_request_body),
+    ...forwardHeaders(own.forward_headers ?? root.forward_headers),
   };
+}
+
+/** Absent unless set, as the body limit; the proxy then applies Kamal's default. */
+function forwardHeaders(trusted: boolean | undefined): { forwardHeaders?: boolean } {
+  return trusted === undefined ? {} : { forwardHeaders: trusted };
 }
 
 /** Absent from the manifest unless set, so agents that predate the field still accept it. */

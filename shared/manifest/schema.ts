@@ -116,6 +116,12 @@ export const roleProxySchema = z
       .positive()
       .optional()
       .describe('Largest request body the proxy forwards; bigger ones get 413. Absent: no limit.'),
+    forwardHeaders: z
+      .boolean()
+      .optional()
+      .describe(
+        "Whether the proxy keeps the client's X-Forwarded-* headers. Absent: yes unless the request came over TLS or the role has tls.",
+      ),
   })
   .strict()
   .superRefine((proxy, ctx) => {

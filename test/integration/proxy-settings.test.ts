@@ -17,7 +17,11 @@ describe('deploy.yml proxy settings', () => {
     deploy: ['v1'],
     config: (base) => ({
       ...base,
-      proxy: { ...(base.proxy as Record<string, unknown>), max_request_body: 1_000 },
+      proxy: {
+        ...(base.proxy as Record<string, unknown>),
+        max_request_body: 1_000,
+        forward_headers: false,
+      },
       error_pages_path: errorPagesDir,
     }),
   });
@@ -38,6 +42,17 @@ describe('deploy.yml proxy settings', () => {
     expect(await post('x'.repeat(900))).toMatchObject({ status: 404, text: 'not found' });
     expect((await post('x'.repeat(5_000))).status).toBe(413);
     expect((await post('x'.repeat(5_000), true)).status).toBe(413);
+  });
+
+  it("forward_headers false: the app sees the connection's X-Forwarded-*, not the client's", async () => {
+    const response = await request(`${s.host.proxyUrl}/headers`, {
+      headers: { 'x-forwarded-for': '203.0.113.9', 'x-forwarded-host': 'forged.test' },
+    });
+    const seen = (await response.body.json()) as Record<string, string>;
+    expect(seen['x-forwarded-for']).not.toContain('203.0.113.9');
+    expect(seen['x-forwarded-for']).toMatch(/^[0-9a-f.:]+$/);
+    expect(seen['x-forwarded-host']).not.toBe('forged.test');
+    expect(seen['x-forwarded-proto']).toBe('http');
   });
 
   it("error_pages_path: maintenance shows the release's own 503 page with the message", async () => {

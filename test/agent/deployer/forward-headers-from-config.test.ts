@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { routeRequestFor } from '../../../agent/deployer/host-plan.ts';
+import { parseSwitchServiceRequest } from '../../../agent/proxy/admin-schema.ts';
+import {
+  deployConfigSchema,
+  loadDeployConfig,
+  type DeployConfigInput,
+} from '../../../shared/config/deploy-config.ts';
+import { buildRoleManifests } from '../../../shared/config/release-from-config.ts';
+import { roleProxySchema } from '../../../shared/manifest/schema.ts';
+import { rejection } from '../../shared/berth-error.ts';
+import { configFile } from '../../shared/config/config-files.ts';
+
+const base = { service: 'demo', image: 'registry.example.com/acme/demo' };
+const config = (input: Partial<DeployConfigInput>) =>
+  deployConfigSchema.parse({ ...base, servers: ['app-1'], ...input });
+
+/** config/deploy.yml `forward_headers` → manifest `forwardHeaders` → the proxy route. */
+describe('forward_headers from deploy config to proxy route', () => {
+  it('carries the root setting and a role override, and nothing when unset', () => {
+    const { roles } = buildRoleManifests(
+      config({
+        proxy: { host: 'app.example.com', forward_headers: true },
+        servers: {
+          web: { hosts: ['app-1'] },
+          api: {
+            hosts: ['app-1'],
+            proxy: { host: 'api.example.com', forward_headers: false },
+          },
+        },
+      }),
+    );
+    const routeOf = (role: string) =>
+      routeRequestFor(roleProxySchema.parse(roles[role]?.proxy), '10.0.0.2:80');
+    expect(routeOf('web').forwardHeaders).toBe(true);
+    expect(routeOf('api').forwardHeaders).toBe(false);
+    expect(parseSwitchServiceRequest(routeOf('api')).ok).toBe(true);
+
+    const unset = buildRoleManifests(config({})).roles.web?.proxy;
+    expect(unset).not.toHaveProperty('forwardHeaders');
+    expect(routeRequestFor(roleProxySchema.parse(unset), '10.0.0.2:80')).not.toHaveProperty(
+      'forwardHeaders',
+    );
+  });
+
+  it('refuses a value that is not true or false, naming the key', async () => {
+    const path = await configFile({
+      ...base,
+      servers: ['app-1'],
+      proxy: { forward_headers: 'yes' },
+    });
+    const error = await rejection(loadDeployConfig(path));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toContain('proxy.forward_headers');
+  });
+});
