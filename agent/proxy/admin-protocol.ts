@@ -64,6 +64,11 @@ export interface ServiceRoute {
    * kamal-proxy's `--forward-headers`).
    */
   forwardHeaders?: boolean;
+  /**
+   * Read request bodies before the app sees the request, so slow clients hold the proxy, not
+   * the app's workers: up to `memoryBytes`, then the rest streams. Absent: bodies stream.
+   */
+  requestBuffering?: { memoryBytes: number };
 }
 
 /** Custom error pages by the status the proxy answers with. */

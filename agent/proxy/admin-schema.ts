@@ -80,6 +80,16 @@ const switchServiceRequestSchema = z.object({
   errorPages: errorPageTextsSchema.optional(),
   tls: serviceTlsSchema.optional(),
   forwardHeaders: z.boolean().optional(),
+  requestBuffering: z
+    .object({
+      memoryBytes: z
+        .number()
+        .int()
+        .positive()
+        .max(1024 * 1024 * 1024),
+    })
+    .strict()
+    .optional(),
 });
 
 /** Switch requests also check TLS against the hosts; stored routes carry no PEMs. */

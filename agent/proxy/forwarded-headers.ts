@@ -163,6 +163,16 @@ export function responseHeadersToForward(rawHeaders: string[]): string[] {
   return headers;
 }
 
+/** Whether a request has a body: a non-zero Content-Length, or a Transfer-Encoding. */
+export function hasRequestBody(rawHeaders: string[]): boolean {
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = (rawHeaders[i] ?? '').toLowerCase();
+    if (name === 'transfer-encoding') return true;
+    if (name === 'content-length' && rawHeaders[i + 1] !== '0') return true;
+  }
+  return false;
+}
+
 /**
  * The Host header from raw headers. Cheaper than `req.headers.host`, which makes node build the
  * whole lowercased headers object for this one value.

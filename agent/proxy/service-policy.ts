@@ -18,6 +18,8 @@ export interface ServicePolicy {
   /** Set while paused. */
   readonly pause: PauseGate | undefined;
   readonly canary: CanarySplit<Upstream> | undefined;
+  /** Set when request bodies are read ahead of the app. */
+  readonly requestBuffering: { readonly memoryBytes: number } | undefined;
   /** The route's explicit `forwardHeaders`, if any. */
   readonly forwardHeaders: boolean | undefined;
   /** The route has HTTPS (its own certificate): its clients are not trusted by default. */

@@ -222,6 +222,7 @@ export class ServiceRoutes {
       pause,
       canary:
         canary === undefined ? undefined : canarySplit(acquire(canary.target), canary.percent),
+      requestBuffering: state.requestBuffering,
       forwardHeaders: state.forwardHeaders,
       terminatesTls: state.tls !== undefined && state.tls.mode !== 'off',
       metrics: this.metrics.forService(state.service),

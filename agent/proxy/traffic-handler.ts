@@ -1,13 +1,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { Logger } from '../../shared/logger.ts';
 import type { AccessLog } from './access-log.ts';
-import { isDeclaredBodyTooLarge, limitedBody } from './body-limit.ts';
+import { BodyTooLargeError, isDeclaredBodyTooLarge, limitedBody } from './body-limit.ts';
 import { chooseUpstream } from './canary-split.ts';
 import { maintenanceReason, sendErrorPage } from './error-pages.ts';
 import { ExchangeRecorder, type Exchange } from './exchange.ts';
 import { forwardTo } from './forward-handler.ts';
-import { clientConnectionOf, forwardedRequestHead, hostHeaderOf } from './forwarded-headers.ts';
+import {
+  clientConnectionOf,
+  forwardedRequestHead,
+  hasRequestBody,
+  hostHeaderOf,
+} from './forwarded-headers.ts';
 import type { ProxyMetrics } from './proxy-metrics.ts';
+import { bodyStreamOf, bufferRequestBody, type BufferedBody } from './request-buffer.ts';
 import { upstreamPath, type RouteEntry, type RouteTable } from './route-table.ts';
 import { gateFor, type ServicePolicy } from './service-policy.ts';
 import type { Upstream } from './upstream.ts';
@@ -34,6 +41,8 @@ interface ClientRequest {
   host: string | undefined;
   url: string;
   exchange: Exchange;
+  /** The body, once read ahead for a route that buffers requests. */
+  buffered?: BufferedBody;
 }
 
 /**
@@ -99,10 +108,38 @@ export function createTrafficHandler(
       exchange.bytes += sendErrorPage(res, 413, undefined, { pages });
       return;
     }
+    const buffering = policy.requestBuffering;
+    if (
+      buffering !== undefined &&
+      request.buffered === undefined &&
+      hasRequestBody(req.rawHeaders)
+    ) {
+      bufferThenServe(request, policy, buffering.memoryBytes);
+      return;
+    }
     // Only a canary needs the cookie: reading req.headers makes node build the whole object.
     const cookie = policy.canary === undefined ? undefined : req.headers.cookie;
     const choice = chooseUpstream(entry.upstream, policy.canary, cookie);
     forward(request, entry, choice.upstream, policy, choice.setCookie);
+  }
+
+  /** Reads the body ahead, then routes afresh (a deploy may have switched the app meanwhile). */
+  function bufferThenServe(
+    request: ClientRequest,
+    policy: ServicePolicy,
+    memoryBytes: number,
+  ): void {
+    const { req, res, exchange } = request;
+    bufferRequestBody(limitedBody(req, policy.maxRequestBodyBytes), memoryBytes).then(
+      (buffered) => {
+        if (!res.destroyed) serve({ ...request, buffered });
+      },
+      (error: unknown) => {
+        if (res.destroyed || res.headersSent) return;
+        const status = error instanceof BodyTooLargeError ? 413 : 400;
+        exchange.bytes += sendErrorPage(res, status, undefined, { pages: policy.errorPages });
+      },
+    );
   }
 
   /** Waits for resume (then routes afresh: the app may have changed) or answers 504. */
@@ -140,13 +177,26 @@ export function createTrafficHandler(
     }
     const head = forwardedRequestHead(req.rawHeaders, clientConnectionOf(req, policy));
     exchange.requestHead = head;
+    let body: Readable | null = null;
+    let isBodyChunked = head.body === 'chunked';
+    const { buffered } = request;
+    if (buffered === undefined) {
+      if (head.body !== 'none') body = limitedBody(req, policy?.maxRequestBodyBytes ?? 0);
+    } else if (!buffered.isWhole) {
+      body = buffered.body;
+    } else {
+      // The whole body is here: the app gets its length, even for a chunked request.
+      if (buffered.data.length > 0) body = bodyStreamOf(buffered.data);
+      if (isBodyChunked) head.headers.push('content-length', String(buffered.data.length));
+      isBodyChunked = false;
+    }
     const upstreamRequest = {
       method: req.method ?? 'GET',
       path: upstreamPath(entry, url),
       headers: head.headers,
       hasHost: head.host !== undefined,
-      body: head.body === 'none' ? null : limitedBody(req, policy?.maxRequestBodyBytes ?? 0),
-      isBodyChunked: head.body === 'chunked',
+      body,
+      isBodyChunked,
       responseTimeoutMs: entry.responseTimeoutMs,
     };
     forwardTo(upstream, upstreamRequest, res, logger, { exchange, errorPages, setCookie });
