@@ -30,6 +30,9 @@ export function targetAddress(ipAddress: string, appPort: number): string {
   return `${ipAddress}:${appPort}`;
 }
 
+/** As kamal-proxy's `--buffer-memory`. */
+const defaultBufferMemoryBytes = 1024 * 1024;
+
 /**
  * The proxy's route for a role, pointing at `target`. `secrets` are the host's opened
  * secrets: a custom certificate's PEMs are taken from them.
@@ -52,6 +55,13 @@ export function routeRequestFor(
       ? {}
       : { maxRequestBodyBytes: settings.maxRequestBodyBytes }),
     ...(settings.forwardHeaders === undefined ? {} : { forwardHeaders: settings.forwardHeaders }),
+    ...(settings.bufferRequests === false
+      ? {}
+      : {
+          requestBuffering: {
+            memoryBytes: settings.bufferMemoryBytes ?? defaultBufferMemoryBytes,
+          },
+        }),
     ...(errorPages === undefined ? {} : { errorPages }),
   };
 }

@@ -51,10 +51,21 @@ const about = {
   hsts: 'With ssl: Strict-Transport-Security max-age (seconds) on HTTPS responses. Default: 0, none.',
   max_request_body:
     'Largest request body in bytes; a bigger one gets 413 (declared sizes at once, chunked bodies as they stream). Default: no limit. Kamal: proxy.buffering.max_request_body.',
+  buffering:
+    "How the proxy reads request bodies before the app sees them (Kamal's proxy.buffering; responses are not buffered).",
+  requests:
+    "Read each request's body before passing the request on, so a slow client holds the proxy, not one of the app's workers. Default: true, as Kamal.",
+  memory:
+    'Bytes of one body held in memory (default 1 MiB); a body still arriving past that streams on instead of spilling to disk, so no request body is ever written out.',
   forward_headers:
     "Trust the client's X-Forwarded-For/-Proto/-Host (a load balancer or CDN in front): the client address is appended to X-Forwarded-For and the others kept; otherwise all three are set from the connection. Default: true without ssl, false with it (as Kamal).",
 };
 const bodyBytes = integer().min(1);
+
+const bufferingSetting = configSection({
+  requests: z.boolean().optional().describe(about.requests),
+  memory: bodyBytes.optional().describe(about.memory),
+});
 
 const sslSetting = z.union([
   z.boolean(),
@@ -98,6 +109,7 @@ export const proxyConfigSchema = configSection({
   hsts: hstsSeconds.optional().describe(about.hsts),
   max_request_body: bodyBytes.optional().describe(about.max_request_body),
   forward_headers: z.boolean().optional().describe(about.forward_headers),
+  buffering: bufferingSetting.optional().describe(about.buffering),
 })
   .superRefine(oneHostSetting)
   .prefault({})
@@ -123,6 +135,7 @@ export const roleProxyConfigSchema = configSection({
   hsts: hstsSeconds.optional().describe(about.hsts),
   max_request_body: bodyBytes.optional().describe(about.max_request_body),
   forward_headers: z.boolean().optional().describe(about.forward_headers),
+  buffering: bufferingSetting.optional().describe(about.buffering),
 }).superRefine(oneHostSetting);
 
 export type ProxyConfig = z.output<typeof proxyConfigSchema>;

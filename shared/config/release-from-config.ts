@@ -69,6 +69,21 @@ function roleProxy(
     ...roleTls(own, root),
     ...bodyLimit(own.max_request_body ?? root.max_request_body),
     ...forwardHeaders(own.forward_headers ?? root.forward_headers),
+    ...requestBuffering(
+      own.buffering?.requests ?? root.buffering?.requests,
+      own.buffering?.memory ?? root.buffering?.memory,
+    ),
+  };
+}
+
+/** Each absent unless set: the agent applies the defaults (on, 1 MiB). */
+function requestBuffering(
+  requests: boolean | undefined,
+  memoryBytes: number | undefined,
+): { bufferRequests?: boolean; bufferMemoryBytes?: number } {
+  return {
+    ...(requests === undefined ? {} : { bufferRequests: requests }),
+    ...(memoryBytes === undefined ? {} : { bufferMemoryBytes: memoryBytes }),
   };
 }
 

@@ -116,6 +116,18 @@ export const roleProxySchema = z
       .positive()
       .optional()
       .describe('Largest request body the proxy forwards; bigger ones get 413. Absent: no limit.'),
+    bufferRequests: z
+      .boolean()
+      .optional()
+      .describe('Whether the proxy reads request bodies before passing requests on. Absent: yes.'),
+    bufferMemoryBytes: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe(
+        'Bytes of one request body the proxy holds before streaming the rest. Absent: 1 MiB.',
+      ),
     forwardHeaders: z
       .boolean()
       .optional()

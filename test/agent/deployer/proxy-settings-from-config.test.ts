@@ -54,3 +54,43 @@ describe('forward_headers from deploy config to proxy route', () => {
     expect(error.message).toContain('proxy.forward_headers');
   });
 });
+
+/** config/deploy.yml `buffering` → manifest `bufferRequests`/`bufferMemoryBytes` → the route. */
+describe('request buffering from deploy config to proxy route', () => {
+  it('is on with 1 MiB by default, and follows the root setting and a role override', () => {
+    const unset = buildRoleManifests(config({})).roles.web?.proxy;
+    expect(unset).not.toHaveProperty('bufferRequests');
+    expect(routeRequestFor(roleProxySchema.parse(unset), '10.0.0.2:80').requestBuffering).toEqual({
+      memoryBytes: 1024 * 1024,
+    });
+
+    const { roles } = buildRoleManifests(
+      config({
+        proxy: { buffering: { memory: 65_536 } },
+        servers: {
+          web: { hosts: ['app-1'] },
+          stream: {
+            hosts: ['app-1'],
+            proxy: { path_prefix: '/s', buffering: { requests: false } },
+          },
+        },
+      }),
+    );
+    const routeOf = (role: string) =>
+      routeRequestFor(roleProxySchema.parse(roles[role]?.proxy), '10.0.0.2:80');
+    expect(routeOf('web').requestBuffering).toEqual({ memoryBytes: 65_536 });
+    expect(routeOf('stream')).not.toHaveProperty('requestBuffering');
+    expect(parseSwitchServiceRequest(routeOf('web')).ok).toBe(true);
+  });
+
+  it("refuses Kamal's response buffering, naming the key", async () => {
+    const path = await configFile({
+      ...base,
+      servers: ['app-1'],
+      proxy: { buffering: { responses: true } },
+    });
+    const error = await rejection(loadDeployConfig(path));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toContain('proxy.buffering');
+  });
+});
