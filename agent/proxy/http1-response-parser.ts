@@ -106,3 +106,20 @@ export class Http1ResponseParser {
     setImmediate(() => native.close());
   }
 }
+
+/** As undici's default: an idle connection is dropped after this long unless the app says more. */
+export const defaultKeepAliveMs = 4_000;
+/** Taken off the app's own `Keep-Alive: timeout=N`, so we never reuse a connection it is closing. */
+const keepAliveMarginMs = 1_000;
+
+/** The idle time the app allows (`Keep-Alive: timeout=5`), less a margin, or the default. */
+export function keepAliveHintMs(rawHeaders: string[]): number {
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] ?? '';
+    if (name.length !== 10 || name.toLowerCase() !== 'keep-alive') continue;
+    const match = /timeout=(\d+)/i.exec(rawHeaders[i + 1] ?? '');
+    if (match === null) return defaultKeepAliveMs;
+    return Math.max(Number(match[1]) * 1000 - keepAliveMarginMs, 0);
+  }
+  return defaultKeepAliveMs;
+}

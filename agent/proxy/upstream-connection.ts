@@ -1,14 +1,14 @@
 import { connect, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { Http1ResponseParser } from './http1-response-parser.ts';
+import {
+  defaultKeepAliveMs,
+  Http1ResponseParser,
+  keepAliveHintMs,
+} from './http1-response-parser.ts';
 import { requestHead, writeRequestBody } from './request-writer.ts';
 import type { CallCarrier, UpstreamCall } from './upstream-call.ts';
 import { UpstreamError, upstreamSocketError } from './upstream-error.ts';
 
-/** As undici's default: an idle connection is dropped after this long unless the app says more. */
-export const defaultKeepAliveMs = 4_000;
-/** Taken off the app's own `Keep-Alive: timeout=N`, so we never reuse a connection it is closing. */
-const keepAliveMarginMs = 1_000;
 const connectTimeoutMs = 10_000;
 
 /** What a connection tells its pool. */
@@ -308,16 +308,4 @@ export class UpstreamConnection implements CallCarrier {
     call.carrier = undefined;
     call.sink.onResponseError(error);
   }
-}
-
-/** The idle time the app allows (`Keep-Alive: timeout=5`), less a margin, or the default. */
-function keepAliveHintMs(rawHeaders: string[]): number {
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i] ?? '';
-    if (name.length !== 10 || name.toLowerCase() !== 'keep-alive') continue;
-    const match = /timeout=(\d+)/i.exec(rawHeaders[i + 1] ?? '');
-    if (match === null) return defaultKeepAliveMs;
-    return Math.max(Number(match[1]) * 1000 - keepAliveMarginMs, 0);
-  }
-  return defaultKeepAliveMs;
 }
