@@ -94,3 +94,39 @@ describe('request buffering from deploy config to proxy route', () => {
     expect(error.message).toContain('proxy.buffering');
   });
 });
+
+/** config/deploy.yml `max_request_body` → manifest `maxRequestBodyBytes` → the proxy route. */
+describe('request body limit from deploy config to proxy route', () => {
+  it('carries the root limit, a role override, and no limit when unset', () => {
+    const { roles } = buildRoleManifests(
+      config({
+        proxy: { max_request_body: 1_000_000 },
+        servers: {
+          web: { hosts: ['app-1'] },
+          uploads: {
+            hosts: ['app-1'],
+            proxy: { path_prefix: '/up', max_request_body: 50_000_000 },
+          },
+        },
+      }),
+    );
+    const routeOf = (role: string) =>
+      routeRequestFor(roleProxySchema.parse(roles[role]?.proxy), '10.0.0.2:80');
+    expect(routeOf('web').maxRequestBodyBytes).toBe(1_000_000);
+    expect(routeOf('uploads').maxRequestBodyBytes).toBe(50_000_000);
+    expect(parseSwitchServiceRequest(routeOf('uploads')).ok).toBe(true);
+
+    const unlimited = buildRoleManifests(config({})).roles.web?.proxy;
+    expect(unlimited).not.toHaveProperty('maxRequestBodyBytes');
+    expect(routeRequestFor(roleProxySchema.parse(unlimited), '10.0.0.2:80')).not.toHaveProperty(
+      'maxRequestBodyBytes',
+    );
+  });
+
+  it('refuses a limit that is not a positive whole number, naming the key', async () => {
+    const path = await configFile({ ...base, servers: ['app-1'], proxy: { max_request_body: 0 } });
+    const error = await rejection(loadDeployConfig(path));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toContain('proxy.max_request_body');
+  });
+});
