@@ -163,12 +163,17 @@ export function responseHeadersToForward(rawHeaders: string[]): string[] {
   return headers;
 }
 
-/** Whether a request has a body: a non-zero Content-Length, or a Transfer-Encoding. */
+/**
+ * Whether a request has a body: a non-zero Content-Length, or a Transfer-Encoding. Runs for
+ * every request on a buffering route, so only names of those two lengths are lowercased.
+ */
 export function hasRequestBody(rawHeaders: string[]): boolean {
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = (rawHeaders[i] ?? '').toLowerCase();
-    if (name === 'transfer-encoding') return true;
-    if (name === 'content-length' && rawHeaders[i + 1] !== '0') return true;
+    const name = rawHeaders[i] ?? '';
+    if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') return true;
+    if (name.length === 14 && name.toLowerCase() === 'content-length') {
+      return rawHeaders[i + 1] !== '0';
+    }
   }
   return false;
 }
