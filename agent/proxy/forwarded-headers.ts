@@ -119,23 +119,6 @@ export function forwardedRequestHead(rawHeaders: string[], client: ClientConnect
   return { headers, host, body };
 }
 
-/** Removes hop-by-hop headers from an upstream response, in place. */
-export function stripResponseHopByHop(
-  headers: Record<string, string | string[] | undefined>,
-): void {
-  const connection = headers.connection;
-  if (connection !== undefined) {
-    const tokens = Array.isArray(connection) ? connection.join(',') : connection;
-    for (const token of tokens.split(',')) {
-      const name = token.trim().toLowerCase();
-      if (!connectionTokensIgnored.has(name)) delete headers[name];
-    }
-  }
-  for (const name in headers) {
-    if (hopByHop.has(name)) delete headers[name];
-  }
-}
-
 /**
  * An upstream response's raw headers (flat, names as the app wrote them) without hop-by-hop
  * ones, including those its Connection header names. Returns the same array when nothing goes.
@@ -161,21 +144,6 @@ export function responseHeadersToForward(rawHeaders: string[]): string[] {
   }
   if (connectionTokens !== undefined) removeConnectionTokens(headers, connectionTokens);
   return headers;
-}
-
-/**
- * Whether a request has a body: a non-zero Content-Length, or a Transfer-Encoding. Runs for
- * every request on a buffering route, so only names of those two lengths are lowercased.
- */
-export function hasRequestBody(rawHeaders: string[]): boolean {
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i] ?? '';
-    if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') return true;
-    if (name.length === 14 && name.toLowerCase() === 'content-length') {
-      return rawHeaders[i + 1] !== '0';
-    }
-  }
-  return false;
 }
 
 /**

@@ -10,8 +10,8 @@ import { forwardTo } from './forward-handler.ts';
 import {
   clientConnectionOf,
   forwardedRequestHead,
-  hasRequestBody,
   hostHeaderOf,
+  type RequestHead,
 } from './forwarded-headers.ts';
 import type { ProxyMetrics } from './proxy-metrics.ts';
 import { bodyStreamOf, bufferRequestBody, type BufferedBody } from './request-buffer.ts';
@@ -84,7 +84,8 @@ export function createTrafficHandler(
     }
     const policy = routes.policies.get(entry.service);
     if (policy === undefined) {
-      forward(request, entry, entry.upstream, undefined);
+      const head = forwardedRequestHead(req.rawHeaders, clientConnectionOf(req, undefined));
+      forward(request, entry, entry.upstream, undefined, head);
       return;
     }
     exchange.routedTo(policy.metrics);
@@ -108,19 +109,16 @@ export function createTrafficHandler(
       exchange.bytes += sendErrorPage(res, 413, undefined, { pages });
       return;
     }
+    const head = forwardedRequestHead(req.rawHeaders, clientConnectionOf(req, policy));
     const buffering = policy.requestBuffering;
-    if (
-      buffering !== undefined &&
-      request.buffered === undefined &&
-      hasRequestBody(req.rawHeaders)
-    ) {
+    if (buffering !== undefined && request.buffered === undefined && head.body !== 'none') {
       bufferThenServe(request, policy, buffering.memoryBytes);
       return;
     }
     // Only a canary needs the cookie: reading req.headers makes node build the whole object.
     const cookie = policy.canary === undefined ? undefined : req.headers.cookie;
     const choice = chooseUpstream(entry.upstream, policy.canary, cookie);
-    forward(request, entry, choice.upstream, policy, choice.setCookie);
+    forward(request, entry, choice.upstream, policy, head, choice.setCookie);
   }
 
   /** Reads the body ahead, then routes afresh (a deploy may have switched the app meanwhile). */
@@ -167,6 +165,7 @@ export function createTrafficHandler(
     entry: RouteEntry<Upstream>,
     upstream: Upstream | null,
     policy: ServicePolicy | undefined,
+    head: RequestHead,
     setCookie?: string,
   ): void {
     const { req, res, url, exchange } = request;
@@ -175,7 +174,6 @@ export function createTrafficHandler(
       exchange.bytes += sendErrorPage(res, 503, undefined, { pages: errorPages });
       return;
     }
-    const head = forwardedRequestHead(req.rawHeaders, clientConnectionOf(req, policy));
     exchange.requestHead = head;
     let body: Readable | null = null;
     let isBodyChunked = head.body === 'chunked';

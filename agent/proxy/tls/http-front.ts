@@ -33,7 +33,7 @@ export function httpFrontHandler(
 /** The same redirect for upgrade requests (ws:// to a host that wants wss://). */
 export function httpFrontUpgrade(next: UpgradeListener, tls: TlsManager): UpgradeListener {
   return (req, socket, head) => {
-    const location = tls.redirectLocation(req.headers.host, req.url ?? '/');
+    const location = tls.redirectLocation(hostHeaderOf(req.rawHeaders), req.url ?? '/');
     if (location === undefined) {
       next(req, socket, head);
       return;

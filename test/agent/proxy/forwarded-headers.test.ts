@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   forwardedRequestHead,
-  hasRequestBody,
   type ClientConnection,
   hostHeaderOf,
   responseHeadersToForward,
@@ -108,15 +107,6 @@ describe('responseHeadersToForward', () => {
       'Set-Cookie',
       'b=2',
     ]);
-  });
-});
-
-describe('hasRequestBody', () => {
-  it('sees a body in a non-zero length or any transfer coding, whatever the case', () => {
-    expect(hasRequestBody(['Host', 'a.test', 'CONTENT-LENGTH', '3'])).toBe(true);
-    expect(hasRequestBody(['transfer-encoding', 'chunked'])).toBe(true);
-    expect(hasRequestBody(['Content-Length', '0'])).toBe(false);
-    expect(hasRequestBody(['Host', 'a.test', 'Content-Type', 'text/plain'])).toBe(false);
   });
 });
 
