@@ -1,6 +1,6 @@
 /**
  * Proxy throughput and latency: the same upstream reached (a) directly, (b) through Berth's
- * proxy, (c) through the bare floor under it (node:http and Berth's upstream pool, no features),
+ * proxy, (c) through the bare floor under it (Berth's HTTP/1.1 front and upstream pool, no features),
  * (d) through nginx, (e) through Caddy, then (f) Berth, the floor, nginx and Caddy
  * terminating TLS with the same self-signed ECDSA P-256 certificate (wrk: HTTP/1.1, keep-alive,
  * so handshakes are few). Caddy rows need `apt-get install caddy` (not in install-system-deps:
@@ -124,7 +124,7 @@ async function main(): Promise<void> {
         pid: berthSingle.proxy.child.pid ?? 0,
       },
       {
-        name: 'bare node:http + pool (floor)',
+        name: 'bare front + pool (floor)',
         url: `http://127.0.0.1:${String(bare.ready.port)}/`,
         pid: bare.child.pid ?? 0,
       },
@@ -152,7 +152,7 @@ async function main(): Promise<void> {
         pid: berthSingle.proxy.child.pid ?? 0,
       },
       {
-        name: 'bare node:https + pool, TLS',
+        name: 'bare front + pool, TLS',
         url: `https://127.0.0.1:${String(bareTls.ready.port)}/`,
         pid: bareTls.child.pid ?? 0,
       },
@@ -171,7 +171,7 @@ async function main(): Promise<void> {
   }
 }
 
-/** The floor row: node:http(s) and Berth's upstream pool alone, in one process. */
+/** The floor row: Berth's HTTP/1.1 front and upstream pool alone, in one process. */
 function startBare(upstreamPort: number, certificatePath?: string, privateKeyPath?: string) {
   const tlsArgs = certificatePath === undefined ? [] : [certificatePath, privateKeyPath ?? ''];
   return startChild(

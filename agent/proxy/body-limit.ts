@@ -1,5 +1,5 @@
-import type { IncomingMessage } from 'node:http';
 import { Transform, type Readable } from 'node:stream';
+import type { BodyFraming } from './forwarded-headers.ts';
 
 /** The body stream failed because it passed the route's limit; the client gets 413. */
 export class BodyTooLargeError extends Error {
@@ -11,19 +11,24 @@ export class BodyTooLargeError extends Error {
 }
 
 /** Whether a declared Content-Length already breaks the limit (0 = unlimited). */
-export function isDeclaredBodyTooLarge(req: IncomingMessage, maxBytes: number): boolean {
+export function isDeclaredBodyTooLarge(rawHeaders: string[], maxBytes: number): boolean {
   if (maxBytes === 0) return false;
-  const declared = req.headers['content-length'];
-  return declared !== undefined && Number(declared) > maxBytes;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] ?? '';
+    if (name.length === 14 && name.toLowerCase() === 'content-length') {
+      return Number(rawHeaders[i + 1]) > maxBytes;
+    }
+  }
+  return false;
 }
 
 /**
  * The request body to forward. A body without Content-Length (chunked) is counted as it
  * streams and fails with BodyTooLargeError past `maxBytes`; a declared length was checked
- * before forwarding and Node enforces it, so that body passes through as is.
+ * before forwarding and the parser holds the body to it, so that body passes through as is.
  */
-export function limitedBody(req: IncomingMessage, maxBytes: number): Readable {
-  if (maxBytes === 0 || req.headers['content-length'] !== undefined) return req;
+export function limitedBody(req: Readable, framing: BodyFraming, maxBytes: number): Readable {
+  if (maxBytes === 0 || framing === 'length') return req;
   let seenBytes = 0;
   const counted = new Transform({
     transform(chunk: Buffer, _encoding, done) {

@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { ClientResponse } from './client-exchange.ts';
 
 /** The statuses the proxy answers itself; upstream error responses pass through untouched. */
 export type ProxyErrorStatus = 400 | 404 | 413 | 502 | 503 | 504;
@@ -48,7 +48,7 @@ const fixedPages = new Map(
  * connection: the rest of an oversized body is not worth reading.
  */
 export function sendErrorPage(
-  res: ServerResponse,
+  res: ClientResponse,
   status: ProxyErrorStatus,
   host?: string,
   detail?: PageDetail,

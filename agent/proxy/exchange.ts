@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AccessLog } from './access-log.ts';
+import type { ClientRequest, ClientResponse } from './client-exchange.ts';
 import { clientIpOf, type RequestHead } from './forwarded-headers.ts';
 import { unroutedService, type ProxyMetrics, type ServiceMetrics } from './proxy-metrics.ts';
 
@@ -43,25 +43,25 @@ export class ExchangeRecorder {
     this.#accessLog = accessLog;
   }
 
-  start(req: IncomingMessage, res: ServerResponse, host: string | undefined): Exchange {
+  start(req: ClientRequest, res: ClientResponse, host: string | undefined): Exchange {
     const exchange = new Exchange(host);
     res.once('close', () => this.#finish(exchange, req, res));
     return exchange;
   }
 
-  #finish(exchange: Exchange, req: IncomingMessage, res: ServerResponse): void {
+  #finish(exchange: Exchange, req: ClientRequest, res: ClientResponse): void {
     exchange.routedTo(this.#unrouted);
     const metrics = exchange.metrics ?? this.#unrouted;
     const status = res.writableFinished ? res.statusCode : clientClosedStatus;
     const durationMs = performance.now() - exchange.startedAtMs;
     metrics.end(status, durationMs / 1000);
     if (this.#accessLog === undefined) return;
-    const url = req.url ?? '/';
+    const url = req.url;
     const query = url.indexOf('?');
     this.#accessLog.write({
       time: new Date().toISOString(),
       service: metrics === this.#unrouted ? '' : metrics.service,
-      method: req.method ?? '',
+      method: req.method,
       host: exchange.host ?? '',
       path: query === -1 ? url : url.slice(0, query),
       status,

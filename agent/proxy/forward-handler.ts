@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { ClientResponse } from './client-exchange.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { BodyTooLargeError } from './body-limit.ts';
 import { sendErrorPage, type CustomErrorPages } from './error-pages.ts';
@@ -25,7 +25,7 @@ export interface ForwardContext {
 export function forwardTo(
   upstream: Upstream,
   request: UpstreamRequest,
-  res: ServerResponse,
+  res: ClientResponse,
   logger: Logger,
   context: ForwardContext,
 ): void {
@@ -34,7 +34,7 @@ export function forwardTo(
 }
 
 class ForwardHandler implements ResponseSink {
-  readonly #res: ServerResponse;
+  readonly #res: ClientResponse;
   readonly #upstream: Upstream;
   readonly #logger: Logger;
   readonly #context: ForwardContext;
@@ -42,7 +42,7 @@ class ForwardHandler implements ResponseSink {
   #isFinished = false;
   #resume: (() => void) | undefined;
 
-  constructor(res: ServerResponse, upstream: Upstream, logger: Logger, context: ForwardContext) {
+  constructor(res: ClientResponse, upstream: Upstream, logger: Logger, context: ForwardContext) {
     this.#res = res;
     this.#upstream = upstream;
     this.#logger = logger;

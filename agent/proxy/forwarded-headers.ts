@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
-import type { TLSSocket } from 'node:tls';
+import type { ClientSocket } from './client-exchange.ts';
 
 /**
  * Connection-level headers (RFC 9110 §7.6.1, the same list as Go's ReverseProxy) that must not
@@ -165,10 +164,10 @@ export function hostHeaderOf(rawHeaders: string[]): string | undefined {
  * the edge, as kamal-proxy's `--forward-headers` default).
  */
 export function clientConnectionOf(
-  req: IncomingMessage,
+  req: { readonly socket: ClientSocket },
   policy: { forwardHeaders: boolean | undefined; terminatesTls: boolean } | undefined,
 ): ClientConnection {
-  const isSecure = (req.socket as Partial<TLSSocket>).encrypted === true;
+  const isSecure = req.socket.encrypted === true;
   return {
     ip: clientIpOf(req.socket.remoteAddress),
     isSecure,

@@ -1,5 +1,4 @@
-import { createRequire } from 'node:module';
-
+import { closeLater, maxHeaderBytes, NativeHttpParser } from './native-http-parser.ts';
 /** What the parser reports while it reads one response after another off a connection. */
 export interface ResponseParserEvents {
   /**
@@ -15,41 +14,6 @@ export interface ResponseParserEvents {
   onBody(chunk: Buffer): void;
   onComplete(): void;
 }
-
-/** The subset of node's native parser binding this file drives. */
-interface NativeParser {
-  initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void;
-  execute(data: Buffer): number | Error;
-  finish(): Error | undefined;
-  close(): void;
-  [callback: number]: unknown;
-}
-
-interface NativeParserClass {
-  new (): NativeParser;
-  readonly RESPONSE: number;
-  readonly kOnHeaders: number;
-  readonly kOnHeadersComplete: number;
-  readonly kOnBody: number;
-  readonly kOnMessageComplete: number;
-  readonly kLenientNone: number;
-}
-
-/**
- * node:http's own HTTP/1.1 parser (llhttp compiled in), reached through `_http_common`. It is not
- * a documented API, but it is the parser every node:http client uses, strict, and several times
- * cheaper per response than undici's WebAssembly build of the same parser. Berth's bundle ships
- * the Node it was tested with, so the binding cannot change under a release;
- * `upstream-pool.test.ts` fails first if a Node upgrade changes it.
- */
-const NativeHttpParser = (
-  createRequire(import.meta.url)('_http_common') as {
-    HTTPParser: NativeParserClass;
-  }
-).HTTPParser;
-
-/** Asked of llhttp: at most this many bytes of response head (node:http's default). */
-const maxHeaderBytes = 16 * 1024;
 
 /**
  * One connection's response parser: feed it what the socket reads, it calls back per response.
@@ -102,8 +66,7 @@ export class Http1ResponseParser {
 
   /** Frees the native parser, once the stack holding any of its callbacks has unwound. */
   close(): void {
-    const native = this.#native;
-    setImmediate(() => native.close());
+    closeLater(this.#native);
   }
 }
 

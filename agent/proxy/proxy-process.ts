@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { BerthError } from '../../shared/errors.ts';
@@ -10,7 +10,7 @@ import { setUpTls, type HttpsOptions } from './tls/tls-setup.ts';
 import { TlsServiceRoutes } from './tls/tls-service-routes.ts';
 import { createTrafficHandler } from './traffic-handler.ts';
 import { AccessLog } from './access-log.ts';
-import { applyClientLimits } from './client-limits.ts';
+import { createHttp1Server, Http1Front } from './front/http1-front.ts';
 import { createMetricsServer } from './metrics-endpoint.ts';
 import type { TrafficSettings } from './traffic-flags.ts';
 import { UpgradeTunnels } from './upgrade-tunnel.ts';
@@ -93,10 +93,17 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   });
   const tunnels = new UpgradeTunnels(services, logger);
   const drainer = new ConnectionDrainer();
-  const httpServer = createServer(httpFrontHandler(traffic, challenges, tls));
-  applyClientLimits(httpServer, options.traffic?.clientLimits);
-  httpServer.on('upgrade', httpFrontUpgrade(tunnels.handle, tls));
-  drainer.track(httpServer);
+  const clientLimits = options.traffic?.clientLimits;
+  const httpFront = new Http1Front(
+    {
+      onRequest: httpFrontHandler(traffic, challenges, tls),
+      onUpgrade: httpFrontUpgrade(tunnels.handle, tls),
+      onHandlerError: (error) => logger.error({ err: error }, 'request handler failed'),
+    },
+    clientLimits,
+  );
+  const httpServer = createHttp1Server(httpFront);
+  drainer.track(httpServer, httpFront);
   const httpHost = options.httpHost ?? '0.0.0.0';
   await listenOn(httpServer, inherited.http ?? systemd.http, options.httpPort, httpHost);
   let https: HttpsListener | undefined;
@@ -106,9 +113,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   try {
     if (options.https !== undefined) {
       const { port, host = httpHost } = options.https;
-      const listener = createHttpsListener(tls, traffic, tunnels.handle, logger);
-      applyClientLimits(listener.server, options.traffic?.clientLimits);
-      drainer.track(listener.server);
+      const listener = createHttpsListener(tls, traffic, tunnels.handle, logger, clientLimits);
+      drainer.track(listener.server, listener.front);
       await listenOn(listener.server, inherited.https ?? systemd.https, port, host);
       https = listener;
       tls.enableHttps(addressOf(listener.server).port);
@@ -229,7 +235,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
 
   async function cutEverything(): Promise<void> {
     await tls.stop();
-    httpServer.closeAllConnections();
+    httpFront.destroyAll();
     https?.destroyAll();
     tunnels.destroyAll();
     await upstreams.destroyAll();

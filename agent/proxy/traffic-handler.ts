@@ -1,7 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../../shared/logger.ts';
 import type { AccessLog } from './access-log.ts';
+import type { ClientRequest, ClientResponse } from './client-exchange.ts';
 import { BodyTooLargeError, isDeclaredBodyTooLarge, limitedBody } from './body-limit.ts';
 import { chooseUpstream } from './canary-split.ts';
 import { maintenanceReason, sendErrorPage } from './error-pages.ts';
@@ -35,9 +35,9 @@ export interface TrafficOptions {
 }
 
 /** A client request once its head is read, and where it goes. */
-interface ClientRequest {
-  req: IncomingMessage;
-  res: ServerResponse;
+interface RoutedRequest {
+  req: ClientRequest;
+  res: ClientResponse;
   host: string | undefined;
   url: string;
   exchange: Exchange;
@@ -55,11 +55,11 @@ export function createTrafficHandler(
   routes: RouteTableSource,
   logger: Logger,
   options: TrafficOptions = {},
-): (req: IncomingMessage, res: ServerResponse) => void {
+): (req: ClientRequest, res: ClientResponse) => void {
   const recorder = new ExchangeRecorder(routes.metrics, options.accessLog);
 
   return (req, res) => {
-    let url = req.url ?? '/';
+    let url = req.url;
     let host = hostHeaderOf(req.rawHeaders);
     const exchange = recorder.start(req, res, host);
     if (url.charCodeAt(0) !== 47) {
@@ -75,7 +75,7 @@ export function createTrafficHandler(
     serve({ req, res, host, url, exchange });
   };
 
-  function serve(request: ClientRequest): void {
+  function serve(request: RoutedRequest): void {
     const { req, res, host, url, exchange } = request;
     const entry = routes.table.match(host, url);
     if (entry === undefined) {
@@ -90,7 +90,7 @@ export function createTrafficHandler(
     }
     exchange.routedTo(policy.metrics);
     const pages = policy.errorPages;
-    switch (gateFor(policy, req.method ?? 'GET', upstreamPath(entry, url))) {
+    switch (gateFor(policy, req.method, upstreamPath(entry, url))) {
       case 'health':
         exchange.bytes += answerHealthy(res, req.method === 'HEAD');
         return;
@@ -105,14 +105,14 @@ export function createTrafficHandler(
       case 'forward':
         break;
     }
-    if (isDeclaredBodyTooLarge(req, policy.maxRequestBodyBytes)) {
+    if (isDeclaredBodyTooLarge(req.rawHeaders, policy.maxRequestBodyBytes)) {
       exchange.bytes += sendErrorPage(res, 413, undefined, { pages });
       return;
     }
     const head = forwardedRequestHead(req.rawHeaders, clientConnectionOf(req, policy));
     const buffering = policy.requestBuffering;
     if (buffering !== undefined && request.buffered === undefined && head.body !== 'none') {
-      bufferThenServe(request, policy, buffering.memoryBytes);
+      bufferThenServe(request, policy, head, buffering.memoryBytes);
       return;
     }
     // Only a canary needs the cookie: reading req.headers makes node build the whole object.
@@ -123,12 +123,14 @@ export function createTrafficHandler(
 
   /** Reads the body ahead, then routes afresh (a deploy may have switched the app meanwhile). */
   function bufferThenServe(
-    request: ClientRequest,
+    request: RoutedRequest,
     policy: ServicePolicy,
+    head: RequestHead,
     memoryBytes: number,
   ): void {
     const { req, res, exchange } = request;
-    bufferRequestBody(limitedBody(req, policy.maxRequestBodyBytes), memoryBytes).then(
+    const body = limitedBody(req.body, head.body, policy.maxRequestBodyBytes);
+    bufferRequestBody(body, memoryBytes).then(
       (buffered) => {
         if (!res.destroyed) serve({ ...request, buffered });
       },
@@ -141,7 +143,7 @@ export function createTrafficHandler(
   }
 
   /** Waits for resume (then routes afresh: the app may have changed) or answers 504. */
-  function holdThenServe(request: ClientRequest, policy: ServicePolicy): void {
+  function holdThenServe(request: RoutedRequest, policy: ServicePolicy): void {
     const { res, exchange } = request;
     const pages = policy.errorPages;
     const cancel = policy.pause?.hold((outcome) => {
@@ -161,7 +163,7 @@ export function createTrafficHandler(
   }
 
   function forward(
-    request: ClientRequest,
+    request: RoutedRequest,
     entry: RouteEntry<Upstream>,
     upstream: Upstream | null,
     policy: ServicePolicy | undefined,
@@ -179,7 +181,8 @@ export function createTrafficHandler(
     let isBodyChunked = head.body === 'chunked';
     const { buffered } = request;
     if (buffered === undefined) {
-      if (head.body !== 'none') body = limitedBody(req, policy?.maxRequestBodyBytes ?? 0);
+      const maxBytes = policy?.maxRequestBodyBytes ?? 0;
+      if (head.body !== 'none') body = limitedBody(req.body, head.body, maxBytes);
     } else if (!buffered.isWhole) {
       body = buffered.body;
     } else {
@@ -189,7 +192,7 @@ export function createTrafficHandler(
       isBodyChunked = false;
     }
     const upstreamRequest = {
-      method: req.method ?? 'GET',
+      method: req.method,
       path: upstreamPath(entry, url),
       headers: head.headers,
       hasHost: head.host !== undefined,
@@ -202,7 +205,7 @@ export function createTrafficHandler(
 }
 
 /** The proxy's own answer to a health check while the app is held back; returns body bytes. */
-function answerHealthy(res: ServerResponse, isHead: boolean): number {
+function answerHealthy(res: ClientResponse, isHead: boolean): number {
   const body = 'OK';
   res.writeHead(200, {
     'content-type': 'text/plain; charset=utf-8',

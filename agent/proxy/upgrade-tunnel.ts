@@ -1,7 +1,7 @@
-import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../../shared/logger.ts';
+import type { ClientRequest } from './client-exchange.ts';
 import { addSetCookie, chooseUpstream } from './canary-split.ts';
 import {
   maintenanceReason,
@@ -30,15 +30,15 @@ export class UpgradeTunnels {
     this.#logger = logger;
   }
 
-  handle = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+  handle = (req: ClientRequest, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => socket.destroy());
     this.#open.add(socket);
     socket.once('close', () => this.#open.delete(socket));
     this.#route(req, socket, head);
   };
 
-  #route(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const url = req.url ?? '/';
+  #route(req: ClientRequest, socket: Duplex, head: Buffer): void {
+    const { url } = req;
     const host = hostHeaderOf(req.rawHeaders);
     const entry = url.startsWith('/') ? this.#routes.table.match(host, url) : undefined;
     if (entry === undefined) {
@@ -74,7 +74,7 @@ export class UpgradeTunnels {
     const requestHead = forwardedRequestHead(req.rawHeaders, clientConnectionOf(req, policy));
     upstream.upgradePool.dispatch(
       {
-        method: req.method ?? 'GET',
+        method: req.method,
         path: upstreamPath(entry, url),
         headers: requestHead.headers,
         body: null,

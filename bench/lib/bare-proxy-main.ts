@@ -1,34 +1,35 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import type { ClientRequest, ClientResponse } from '../../agent/proxy/client-exchange.ts';
 import {
   clientConnectionOf,
   forwardedRequestHead,
   responseHeadersToForward,
 } from '../../agent/proxy/forwarded-headers.ts';
+import { createHttp1Server, Http1Front } from '../../agent/proxy/front/http1-front.ts';
 import { UpstreamPool } from '../../agent/proxy/upstream-pool.ts';
 
 /**
- * The floor under Berth's proxy: one process, node:http (or node:https) in front of Berth's own
- * upstream pool, the same forwarded headers, and nothing else — no routing table, policies,
- * metrics, drain tracking or error pages. What Berth costs above this row is its features; what
- * this row costs above nginx is Node. Prints `{"port":N}` once listening.
+ * The floor under Berth's proxy: one process, Berth's HTTP/1.1 front (over TLS when given a
+ * certificate) and its upstream pool, the same forwarded headers, and nothing else — no routing
+ * table, policies, metrics, drain tracking or error pages. What Berth costs above this row is its
+ * features; what this row costs above nginx is Node. Prints `{"port":N}` once listening.
  *
  *   bare-proxy-main.ts UPSTREAM_TARGET [CERT_PEM_PATH KEY_PEM_PATH]
  */
 const [target = '', certificatePath, privateKeyPath] = process.argv.slice(2);
 const pool = new UpstreamPool(target);
 
-function forward(req: IncomingMessage, res: ServerResponse): void {
+function forward(req: ClientRequest, res: ClientResponse): void {
   const head = forwardedRequestHead(req.rawHeaders, clientConnectionOf(req, undefined));
   const call = pool.request(
     {
-      method: req.method ?? 'GET',
-      path: req.url ?? '/',
+      method: req.method,
+      path: req.url,
       headers: head.headers,
       hasHost: head.host !== undefined,
-      body: head.body === 'none' ? null : req,
+      body: head.body === 'none' ? null : req.body,
       isBodyChunked: head.body === 'chunked',
       responseTimeoutMs: 30_000,
     },
@@ -49,14 +50,25 @@ function forward(req: IncomingMessage, res: ServerResponse): void {
   );
 }
 
-const server =
+const front = new Http1Front({
+  onRequest: forward,
+  onUpgrade: (_req, socket) => socket.destroy(),
+  onHandlerError: (error) => {
+    throw error;
+  },
+});
+const server: Server =
   certificatePath === undefined || privateKeyPath === undefined
-    ? createServer(forward)
-    : createHttpsServer(
-        { cert: readFileSync(certificatePath), key: readFileSync(privateKeyPath) },
-        forward,
+    ? createHttp1Server(front)
+    : createTlsServer(
+        {
+          cert: readFileSync(certificatePath),
+          key: readFileSync(privateKeyPath),
+          noDelay: true,
+          allowHalfOpen: true,
+        },
+        front.accept,
       );
-server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`);
 });

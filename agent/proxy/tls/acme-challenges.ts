@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { ClientResponse } from '../client-exchange.ts';
 
 export const acmeChallengePathPrefix = '/.well-known/acme-challenge/';
 
@@ -25,7 +25,7 @@ export class AcmeChallenges {
   }
 
   /** Answers `url` when it asks for a token held here; returns whether it did. */
-  answer(url: string, res: ServerResponse): boolean {
+  answer(url: string, res: ClientResponse): boolean {
     if (this.#keyAuthorizationByToken.size === 0 || !url.startsWith(acmeChallengePathPrefix)) {
       return false;
     }

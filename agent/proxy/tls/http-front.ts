@@ -1,11 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { ClientRequestListener, ClientUpgradeListener } from '../client-exchange.ts';
 import { hostHeaderOf } from '../forwarded-headers.ts';
 import type { AcmeChallenges } from './acme-challenges.ts';
 import type { TlsManager } from './tls-manager.ts';
-
-type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
-type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
 /**
  * The plain-HTTP listener's first steps: answer HTTP-01 challenges (whatever the host's
@@ -13,12 +9,12 @@ type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => v
  * exists, else hand over to routing.
  */
 export function httpFrontHandler(
-  next: RequestListener,
+  next: ClientRequestListener,
   challenges: AcmeChallenges,
   tls: TlsManager,
-): RequestListener {
+): ClientRequestListener {
   return (req, res) => {
-    const url = req.url ?? '/';
+    const { url } = req;
     if (challenges.answer(url, res)) return;
     const location = tls.redirectLocation(hostHeaderOf(req.rawHeaders), url);
     if (location === undefined) {
@@ -31,9 +27,12 @@ export function httpFrontHandler(
 }
 
 /** The same redirect for upgrade requests (ws:// to a host that wants wss://). */
-export function httpFrontUpgrade(next: UpgradeListener, tls: TlsManager): UpgradeListener {
+export function httpFrontUpgrade(
+  next: ClientUpgradeListener,
+  tls: TlsManager,
+): ClientUpgradeListener {
   return (req, socket, head) => {
-    const location = tls.redirectLocation(hostHeaderOf(req.rawHeaders), req.url ?? '/');
+    const location = tls.redirectLocation(hostHeaderOf(req.rawHeaders), req.url);
     if (location === undefined) {
       next(req, socket, head);
       return;

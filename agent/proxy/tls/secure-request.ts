@@ -1,18 +1,21 @@
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { ClientRequest, ClientResponse } from '../client-exchange.ts';
 
 /**
  * An HTTP/2 exchange as the HTTP/1.1 shapes the traffic handler takes. Its raw headers lose
  * the pseudo-headers (`:authority` becomes Host), cookie crumbs are joined (RFC 9113
  * §8.2.3), and a body without content-length is flagged as chunked so it is streamed on; the
- * response drops the status message HTTP/2 has no place for. The handler only uses members
- * the compat request and response share with IncomingMessage and ServerResponse.
+ * response drops the status message HTTP/2 has no place for. The compat request is its own
+ * body stream; otherwise the handler uses only members of ClientRequest and ClientResponse
+ * the compat objects have.
  */
 export function asHttp1Exchange(
   req: Http2ServerRequest,
   res: Http2ServerResponse,
-): { req: IncomingMessage; res: ServerResponse } {
+): { req: ClientRequest; res: ClientResponse } {
   Object.defineProperty(req, 'rawHeaders', { value: http1RawHeaders(req) });
+  Object.defineProperty(req, 'body', { value: req });
   if (req.headers.host === undefined && req.authority !== undefined) {
     req.headers.host = req.authority;
   }
@@ -25,8 +28,8 @@ export function asHttp1Exchange(
     ) => writeHead(statusCode, typeof messageOrHeaders === 'string' ? headers : messageOrHeaders),
   });
   return {
-    req: req as unknown as IncomingMessage,
-    res: res as unknown as ServerResponse,
+    req: req as unknown as ClientRequest,
+    res: res as unknown as ClientResponse,
   };
 }
 

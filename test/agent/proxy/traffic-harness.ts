@@ -1,11 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { AccessLog } from '../../../agent/proxy/access-log.ts';
-import { applyClientLimits, type ClientLimits } from '../../../agent/proxy/client-limits.ts';
+import type { ClientLimits } from '../../../agent/proxy/client-limits.ts';
+import { createHttp1Server, Http1Front } from '../../../agent/proxy/front/http1-front.ts';
 import { ServiceRoutes } from '../../../agent/proxy/service-routes.ts';
 import { createTrafficHandler } from '../../../agent/proxy/traffic-handler.ts';
 import { UpgradeTunnels } from '../../../agent/proxy/upgrade-tunnel.ts';
@@ -35,10 +35,16 @@ export async function startTrafficProxy(
   const upstreams = new UpstreamRegistry(logger);
   const services = new ServiceRoutes(upstreams, join(dir, 'routes.json'), logger);
   const accessLog = options.accessLog === undefined ? undefined : new AccessLog(options.accessLog);
-  const server = createServer(createTrafficHandler(services, logger, { accessLog }));
-  applyClientLimits(server, options.clientLimits);
   const tunnels = new UpgradeTunnels(services, logger);
-  server.on('upgrade', tunnels.handle);
+  const front = new Http1Front(
+    {
+      onRequest: createTrafficHandler(services, logger, { accessLog }),
+      onUpgrade: tunnels.handle,
+      onHandlerError: (error) => logger.error({ err: error }, 'request handler failed'),
+    },
+    options.clientLimits,
+  );
+  const server = createHttp1Server(front);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -46,7 +52,7 @@ export async function startTrafficProxy(
     url: `http://127.0.0.1:${port}`,
     port,
     close: async () => {
-      server.closeAllConnections();
+      front.destroyAll();
       tunnels.destroyAll();
       await new Promise((resolve) => server.close(resolve));
       await upstreams.destroyAll();

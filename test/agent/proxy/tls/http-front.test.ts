@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttp1Server, Http1Front } from '../../../../agent/proxy/front/http1-front.ts';
 import { AcmeChallenges } from '../../../../agent/proxy/tls/acme-challenges.ts';
 import { CertificateStore } from '../../../../agent/proxy/tls/certificate-store.ts';
 import { httpFrontHandler } from '../../../../agent/proxy/tls/http-front.ts';
@@ -42,7 +42,14 @@ describe('HTTP front', () => {
     ]);
     const challenges = new AcmeChallenges();
     await challenges.set('token-1', 'token-1.thumbprint');
-    server = createServer(httpFrontHandler((_req, res) => res.end('app'), challenges, tls));
+    const front = new Http1Front({
+      onRequest: httpFrontHandler((_req, res) => res.end('app'), challenges, tls),
+      onUpgrade: (_req, socket) => socket.destroy(),
+      onHandlerError: (error) => {
+        throw error;
+      },
+    });
+    server = createHttp1Server(front);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });

@@ -1,0 +1,355 @@
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { ClientLimits } from '../client-limits.ts';
+import type { ClientRequest, ClientResponse } from '../client-exchange.ts';
+import {
+  closeLater,
+  maxHeaderBytes,
+  NativeHttpParser,
+  parserMethods,
+} from '../native-http-parser.ts';
+import { FrontRequest, type BodySource } from './front-request.ts';
+import { FrontResponse, type ResponseOwner } from './front-response.ts';
+
+/** What a connection needs of the front that accepted it. */
+export interface ConnectionHost {
+  readonly isDraining: boolean;
+  onRequest(req: ClientRequest, res: ClientResponse): void;
+  onUpgrade(req: ClientRequest, socket: Duplex, head: Buffer): void;
+  onHandlerError(error: unknown): void;
+  /** The connection closed or was taken over by an upgrade. */
+  released(connection: Http1Connection): void;
+}
+
+/** A connection being closed gets this long to flush its last response before it is cut. */
+const lingerMs = 5_000;
+
+/**
+ * One client's HTTP/1.1 connection: requests parsed by llhttp, answered one at a time in
+ * order (a pipelined request waits, and reading stops meanwhile), kept alive between requests.
+ * The front checks its timeouts on a shared timer; an upgrade hands the socket over.
+ */
+export class Http1Connection implements BodySource, ResponseOwner {
+  readonly socket: Socket;
+  readonly #host: ConnectionHost;
+  readonly #parser = new NativeHttpParser();
+  #earlyHeaders: string[] = [];
+  #earlyUrl = '';
+  /** The request whose head or body is being read, once its head is in. */
+  #reading: FrontRequest | undefined;
+  #activeRequest: FrontRequest | undefined;
+  #active: FrontResponse | undefined;
+  readonly #waiting: { request: FrontRequest; response: FrontResponse }[] = [];
+  #upgrade: FrontRequest | undefined;
+  /** When the request being read began; 0 between requests. */
+  messageBeganAtMs = 0;
+  isHeadComplete = false;
+  idleSinceMs = Date.now();
+  #isBodyBackedUp = false;
+  #hasClientEnded = false;
+  #isEnding = false;
+  isClosed = false;
+  #lingerTimer: NodeJS.Timeout | undefined;
+  #isReleased = false;
+
+  constructor(socket: Socket, host: ConnectionHost) {
+    this.socket = socket;
+    this.#host = host;
+    const parser = this.#parser;
+    parser.initialize(NativeHttpParser.REQUEST, {}, maxHeaderBytes, NativeHttpParser.kLenientNone);
+    parser[NativeHttpParser.kOnMessageBegin] = this.#onMessageBegin;
+    parser[NativeHttpParser.kOnHeaders] = this.#onHeaders;
+    parser[NativeHttpParser.kOnHeadersComplete] = this.#onHeadersComplete;
+    parser[NativeHttpParser.kOnBody] = this.#onBody;
+    parser[NativeHttpParser.kOnMessageComplete] = this.#onMessageComplete;
+    socket.on('data', this.#onData);
+    socket.on('end', this.#onEnd);
+    socket.on('drain', this.#onDrain);
+    socket.on('error', this.#onError);
+    socket.once('close', this.#onClose);
+  }
+
+  get isDraining(): boolean {
+    return this.#host.isDraining;
+  }
+
+  /** No request is being read or answered. */
+  get isIdle(): boolean {
+    return this.messageBeganAtMs === 0 && this.#active === undefined && !this.#isEnding;
+  }
+
+  /** Applies the header, request and keep-alive timeouts as of `nowMs`. */
+  checkTimeouts(nowMs: number, limits: ClientLimits): void {
+    if (this.isClosed || this.#isEnding) return;
+    if (this.messageBeganAtMs !== 0) {
+      const limitMs = this.isHeadComplete ? limits.requestTimeoutMs : limits.headersTimeoutMs;
+      if (nowMs - this.messageBeganAtMs >= limitMs) this.#timeOut();
+      return;
+    }
+    if (this.isIdle && nowMs - this.idleSinceMs >= limits.keepAliveTimeoutMs) this.destroy();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  send(data: Buffer | string): boolean {
+    if (this.#isEnding || this.isClosed) return false;
+    return typeof data === 'string' ? this.socket.write(data, 'latin1') : this.socket.write(data);
+  }
+
+  cut(): void {
+    this.socket.destroy();
+  }
+
+  finished(response: FrontResponse, keepAlive: boolean): void {
+    const request = this.#activeRequest;
+    this.#active = undefined;
+    this.#activeRequest = undefined;
+    process.nextTick(emitClose, response);
+    if (!keepAlive || this.#isEnding) {
+      this.#endAfterWrite();
+      return;
+    }
+    if (request !== undefined && !request.isComplete) request.discardBody();
+    // Reading may have stopped for a body its handler never took, even one read to its end:
+    // nobody will take it now, so the next request must be read.
+    if (this.#isBodyBackedUp) this.resumeReading();
+    const next = this.#waiting.shift();
+    if (next !== undefined) {
+      this.#start(next.request, next.response);
+      this.#updateReading();
+      return;
+    }
+    this.idleSinceMs = Date.now();
+    if (this.#hasClientEnded) this.#endAfterWrite();
+    else this.#updateReading();
+  }
+
+  pauseReading(): void {
+    this.#isBodyBackedUp = true;
+    this.socket.pause();
+  }
+
+  resumeReading(): void {
+    this.#isBodyBackedUp = false;
+    this.#updateReading();
+  }
+
+  #updateReading(): void {
+    if (this.#isBodyBackedUp || this.#waiting.length > 0 || this.#upgrade !== undefined) return;
+    this.socket.resume();
+  }
+
+  readonly #onData = (data: Buffer): void => {
+    if (this.#isEnding || this.isClosed) return;
+    const result = this.#parser.execute(data);
+    if (typeof result !== 'number') {
+      this.#onParseError(result);
+      return;
+    }
+    if (this.#upgrade !== undefined) this.#takeOver(this.#upgrade, data.subarray(result));
+  };
+
+  readonly #onMessageBegin = (): void => {
+    this.messageBeganAtMs = Date.now();
+    this.isHeadComplete = false;
+  };
+
+  readonly #onHeaders = (headers: string[], url: string): void => {
+    for (const item of headers) this.#earlyHeaders.push(item);
+    this.#earlyUrl += url;
+  };
+
+  readonly #onHeadersComplete = (
+    _versionMajor: number,
+    versionMinor: number,
+    headers: string[] | undefined,
+    method: number,
+    url: string | undefined,
+    _statusCode: undefined,
+    _statusMessage: undefined,
+    isUpgrade: boolean,
+    shouldKeepAlive: boolean,
+  ): number => {
+    this.isHeadComplete = true;
+    let rawHeaders = headers;
+    if (rawHeaders === undefined) {
+      rawHeaders = this.#earlyHeaders;
+      this.#earlyHeaders = [];
+    }
+    let target = url;
+    if (!target) {
+      target = this.#earlyUrl;
+      this.#earlyUrl = '';
+    }
+    const request = new FrontRequest(this.socket, this, {
+      method: parserMethods[method] ?? 'GET',
+      url: target,
+      rawHeaders,
+      httpMinorVersion: versionMinor,
+      shouldKeepAlive,
+    });
+    if (this.isClosed || this.#isEnding) return 0;
+    if (isUpgrade) {
+      this.#upgrade = request;
+      return 0;
+    }
+    this.#reading = request;
+    const response = new FrontResponse(request, this);
+    if (this.#active === undefined) {
+      this.#start(request, response);
+    } else {
+      this.#waiting.push({ request, response });
+      this.socket.pause();
+    }
+    return 0;
+  };
+
+  readonly #onBody = (chunk: Buffer): void => {
+    this.#reading?.receive(chunk);
+  };
+
+  readonly #onMessageComplete = (): void => {
+    this.messageBeganAtMs = 0;
+    const request = this.#reading;
+    this.#reading = undefined;
+    request?.complete();
+  };
+
+  #start(request: FrontRequest, response: FrontResponse): void {
+    this.#active = response;
+    this.#activeRequest = request;
+    const expectation = checkHead(request);
+    if (expectation === 'no-host') {
+      response.writeHead(400, { 'content-length': 0, connection: 'close' }).end();
+      return;
+    }
+    if (expectation === 'unmet') {
+      response.writeHead(417, { 'content-length': 0, connection: 'close' }).end();
+      return;
+    }
+    if (expectation === 'continue') this.send('HTTP/1.1 100 Continue\r\n\r\n');
+    try {
+      this.#host.onRequest(request, response);
+    } catch (error) {
+      this.#host.onHandlerError(error);
+      this.socket.destroy();
+    }
+  }
+
+  /** The client sent something that is not HTTP/1.1: 400 (431 for an oversized head), close. */
+  #onParseError(error: Error): void {
+    const code = (error as { code?: string }).code;
+    // Bytes after a request that asked to close: they are not read, and its answer goes on.
+    if (code === 'HPE_CLOSED_CONNECTION') return;
+    if (this.#active !== undefined) {
+      this.socket.destroy();
+      return;
+    }
+    const status =
+      code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    this.socket.write(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    this.#endAfterWrite();
+  }
+
+  /** A request (head or body) overran its time: 408 unless its answer has begun, then close. */
+  #timeOut(): void {
+    if (this.#active?.headersSent === true) {
+      this.socket.destroy();
+      return;
+    }
+    this.socket.write(
+      'HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n',
+    );
+    this.#endAfterWrite();
+  }
+
+  #takeOver(request: FrontRequest, head: Buffer): void {
+    this.#upgrade = undefined;
+    this.messageBeganAtMs = 0;
+    if (this.#active !== undefined) {
+      // An upgrade pipelined behind a request still being answered: not worth supporting.
+      this.socket.destroy();
+      return;
+    }
+    this.#release();
+    const { socket } = this;
+    socket.off('data', this.#onData);
+    socket.off('end', this.#onEnd);
+    socket.off('drain', this.#onDrain);
+    socket.off('error', this.#onError);
+    socket.off('close', this.#onClose);
+    socket.resume();
+    if (request.method === 'CONNECT') {
+      socket.on('error', () => socket.destroy());
+      socket.end(
+        'HTTP/1.1 405 Method Not Allowed\r\nconnection: close\r\ncontent-length: 0\r\n\r\n',
+      );
+      return;
+    }
+    this.#host.onUpgrade(request, socket, head);
+  }
+
+  /** Sends what is queued, then closes; a client that does not close its side is cut later. */
+  #endAfterWrite(): void {
+    if (this.#isEnding) return;
+    this.#isEnding = true;
+    this.socket.end();
+    this.#lingerTimer = setTimeout(() => this.socket.destroy(), lingerMs).unref();
+  }
+
+  readonly #onEnd = (): void => {
+    this.#hasClientEnded = true;
+    if (this.#active === undefined && this.#waiting.length === 0) this.#endAfterWrite();
+  };
+
+  readonly #onDrain = (): void => {
+    this.#active?.emit('drain');
+  };
+
+  readonly #onError = (): void => {
+    this.socket.destroy();
+  };
+
+  readonly #onClose = (): void => {
+    this.isClosed = true;
+    clearTimeout(this.#lingerTimer);
+    this.#release();
+    this.#reading?.abort();
+    if (this.#active !== undefined) process.nextTick(emitClose, this.#active);
+    for (const { response } of this.#waiting.splice(0)) process.nextTick(emitClose, response);
+    this.#active = undefined;
+    this.#activeRequest = undefined;
+  };
+
+  #release(): void {
+    if (this.#isReleased) return;
+    this.#isReleased = true;
+    closeLater(this.#parser);
+    this.#host.released(this);
+  }
+}
+
+function emitClose(response: FrontResponse): void {
+  response.emit('close');
+}
+
+/**
+ * What the head asks before the request may go on: a Host header (HTTP/1.1 requires one), and
+ * for `Expect`, only `100-continue`, which is answered at once as node:http does.
+ */
+function checkHead(request: FrontRequest): 'ok' | 'continue' | 'no-host' | 'unmet' {
+  const raw = request.rawHeaders;
+  let hasHost = false;
+  let expect: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] ?? '';
+    if (name.length === 4 && name.toLowerCase() === 'host') hasHost = true;
+    else if (name.length === 6 && name.toLowerCase() === 'expect') expect = raw[i + 1] ?? '';
+  }
+  const isHttp11 = request.httpMinorVersion >= 1;
+  if (!hasHost && isHttp11) return 'no-host';
+  if (expect === undefined) return 'ok';
+  return isHttp11 && expect.toLowerCase() === '100-continue' ? 'continue' : 'unmet';
+}
