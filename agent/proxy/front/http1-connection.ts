@@ -9,6 +9,7 @@ import {
   parserMethods,
 } from '../native-http-parser.ts';
 import { FrontRequest, type BodySource } from './front-request.ts';
+import { checkHead } from './head-check.ts';
 import { FrontResponse, type ResponseOwner } from './front-response.ts';
 
 /** What a connection needs of the front that accepted it. */
@@ -301,7 +302,10 @@ export class Http1Connection implements BodySource, ResponseOwner {
 
   readonly #onEnd = (): void => {
     this.#hasClientEnded = true;
-    if (this.#active === undefined && this.#waiting.length === 0) this.#endAfterWrite();
+    // A body the client stopped sending can never end: cut, so its reader sees the abort now
+    // rather than at the request timeout.
+    if (this.#reading?.isDiscarding === false) this.destroy();
+    else if (this.#active === undefined && this.#waiting.length === 0) this.#endAfterWrite();
   };
 
   readonly #onDrain = (): void => {
@@ -333,23 +337,4 @@ export class Http1Connection implements BodySource, ResponseOwner {
 
 function emitClose(response: FrontResponse): void {
   response.emit('close');
-}
-
-/**
- * What the head asks before the request may go on: a Host header (HTTP/1.1 requires one), and
- * for `Expect`, only `100-continue`, which is answered at once as node:http does.
- */
-function checkHead(request: FrontRequest): 'ok' | 'continue' | 'no-host' | 'unmet' {
-  const raw = request.rawHeaders;
-  let hasHost = false;
-  let expect: string | undefined;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i] ?? '';
-    if (name.length === 4 && name.toLowerCase() === 'host') hasHost = true;
-    else if (name.length === 6 && name.toLowerCase() === 'expect') expect = raw[i + 1] ?? '';
-  }
-  const isHttp11 = request.httpMinorVersion >= 1;
-  if (!hasHost && isHttp11) return 'no-host';
-  if (expect === undefined) return 'ok';
-  return isHttp11 && expect.toLowerCase() === '100-continue' ? 'continue' : 'unmet';
 }
