@@ -34,6 +34,7 @@ export async function ensureProxyRunning(config: AgentConfig, logger: Logger): P
       String(config.proxy.httpPort),
       '--http-host',
       config.proxy.httpHost,
+      ...(config.proxy.workers === undefined ? [] : ['--workers', String(config.proxy.workers)]),
       ...httpsArguments(config),
     ],
     { detached: true, stdio: ['ignore', log, log] },

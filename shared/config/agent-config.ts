@@ -74,6 +74,15 @@ const agentConfigFields = configSection({
     })
       .prefault({})
       .describe('How the proxy obtains certificates for routes with `ssl: true`.'),
+    workers: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe(
+        'Processes serving traffic on the same sockets; one per CPU when absent. On a small server shared with busy apps, 1 gives a shorter tail latency (docs/proxy.md).',
+      ),
     socketPath: derivedPath(
       'Admin socket the agent drives the proxy over.',
       '<dataDir>/proxy.sock',

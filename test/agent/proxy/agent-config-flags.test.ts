@@ -55,6 +55,24 @@ describe('berth-agent proxy --agent-config (what berth-proxy.service passes)', (
     }
   });
 
+  it('takes proxy.workers from the agent config unless --workers is given', async () => {
+    const withWorkers = join(dir, 'workers.yml');
+    await writeAgentConfig(withWorkers, {
+      name: 'web-1',
+      fleet: 'prod',
+      dataDir: dir,
+      proxy: { workers: 1 },
+    });
+    const fromConfig = await withAgentConfigFlags(['--agent-config', withWorkers, ...base]);
+    expect(parseProxyArguments(fromConfig).workers).toBe(1);
+    const fromFlag = await withAgentConfigFlags([
+      ...['--agent-config', withWorkers, ...base, '--workers', '3'],
+    ]);
+    expect(parseProxyArguments(fromFlag).workers).toBe(3);
+    const absent = await withAgentConfigFlags(['--agent-config', configPath, ...base]);
+    expect(absent).toEqual(base);
+  });
+
   it('names what is wrong: no path, or a config that does not load', async () => {
     await expect(withAgentConfigFlags([...base, '--agent-config'])).rejects.toThrow(
       /--agent-config needs the path/,
