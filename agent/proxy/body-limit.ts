@@ -27,22 +27,22 @@ export function isDeclaredBodyTooLarge(rawHeaders: string[], maxBytes: number): 
  * streams and fails with BodyTooLargeError past `maxBytes`; a declared length was checked
  * before forwarding and the parser holds the body to it, so that body passes through as is.
  */
-export function limitedBody(req: Readable, framing: BodyFraming, maxBytes: number): Readable {
-  if (maxBytes === 0 || framing === 'length') return req;
+export function limitedBody(body: Readable, framing: BodyFraming, maxBytes: number): Readable {
+  if (maxBytes === 0 || framing === 'length') return body;
   let seenBytes = 0;
   const counted = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       seenBytes += chunk.length;
       if (seenBytes > maxBytes) {
-        req.unpipe(counted);
+        body.unpipe(counted);
         // Keep reading and discarding, so the socket closes cleanly after the 413.
-        req.resume();
+        body.resume();
         done(new BodyTooLargeError(maxBytes));
         return;
       }
       done(null, chunk);
     },
   });
-  req.on('error', (error) => counted.destroy(error));
-  return req.pipe(counted);
+  body.on('error', (error) => counted.destroy(error));
+  return body.pipe(counted);
 }

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Logger } from '../../shared/logger.ts';
 import type { AccessLog } from './access-log.ts';
-import type { ClientRequest, ClientResponse } from './client-exchange.ts';
+import type { ClientRequest, ClientRequestListener, ClientResponse } from './client-exchange.ts';
 import { BodyTooLargeError, isDeclaredBodyTooLarge, limitedBody } from './body-limit.ts';
 import { chooseUpstream } from './canary-split.ts';
 import { maintenanceReason, sendErrorPage } from './error-pages.ts';
@@ -55,7 +55,7 @@ export function createTrafficHandler(
   routes: RouteTableSource,
   logger: Logger,
   options: TrafficOptions = {},
-): (req: ClientRequest, res: ClientResponse) => void {
+): ClientRequestListener {
   const recorder = new ExchangeRecorder(routes.metrics, options.accessLog);
 
   return (req, res) => {
@@ -115,7 +115,7 @@ export function createTrafficHandler(
       bufferThenServe(request, policy, head, buffering.memoryBytes);
       return;
     }
-    // Only a canary needs the cookie: reading req.headers makes node build the whole object.
+    // Only a canary needs the cookie: reading req.headers builds the whole headers object.
     const cookie = policy.canary === undefined ? undefined : req.headers.cookie;
     const choice = chooseUpstream(entry.upstream, policy.canary, cookie);
     forward(request, entry, choice.upstream, policy, head, choice.setCookie);
