@@ -35,6 +35,7 @@ export async function ensureProxyRunning(config: AgentConfig, logger: Logger): P
       '--http-host',
       config.proxy.httpHost,
       ...(config.proxy.workers === undefined ? [] : ['--workers', String(config.proxy.workers)]),
+      ...(config.proxy.accessLog ? ['--access-log'] : []),
       ...httpsArguments(config),
     ],
     { detached: true, stdio: ['ignore', log, log] },

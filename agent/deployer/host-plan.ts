@@ -32,6 +32,8 @@ export function targetAddress(ipAddress: string, appPort: number): string {
 
 /** As kamal-proxy's `--buffer-memory`. */
 const defaultBufferMemoryBytes = 1024 * 1024;
+/** Kamal's `proxy.logging.request_headers` default. */
+const defaultLoggedRequestHeaders = ['Cache-Control', 'Last-Modified', 'User-Agent'];
 
 /**
  * The proxy's route for a role, pointing at `target`. `secrets` are the host's opened
@@ -55,6 +57,10 @@ export function routeRequestFor(
       ? {}
       : { maxRequestBodyBytes: settings.maxRequestBodyBytes }),
     ...(settings.forwardHeaders === undefined ? {} : { forwardHeaders: settings.forwardHeaders }),
+    logRequestHeaders: [...(settings.logRequestHeaders ?? defaultLoggedRequestHeaders)],
+    ...(settings.logResponseHeaders === undefined
+      ? {}
+      : { logResponseHeaders: [...settings.logResponseHeaders] }),
     ...(settings.bufferRequests === false
       ? {}
       : {

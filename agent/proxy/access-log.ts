@@ -19,6 +19,10 @@ export interface AccessLogRecord {
   target: string;
   requestId: string;
   clientIp: string;
+  /** The request headers the service logs (deploy.yml `proxy.logging`), names lowercased. */
+  requestHeaders?: Record<string, string>;
+  /** The response headers the service logs. */
+  responseHeaders?: Record<string, string>;
 }
 
 /** Writes one JSON line per request to `stream` (stdout in production). */

@@ -64,6 +64,10 @@ export interface ServiceRoute {
    * kamal-proxy's `--forward-headers`).
    */
   forwardHeaders?: boolean;
+  /** Request headers the access log records for this service (kamal-proxy's `--log-request-header`). */
+  logRequestHeaders?: string[];
+  /** Response headers the access log records for this service. */
+  logResponseHeaders?: string[];
   /**
    * Read request bodies before the app sees the request, so slow clients hold the proxy, not
    * the app's workers: up to `memoryBytes`, then the rest streams. Absent: bodies stream.

@@ -12,6 +12,7 @@ import type {
   ServiceRoute,
   SwitchServiceRequest,
 } from './admin-protocol.ts';
+import { headerNamePattern } from '../../shared/manifest/schema.ts';
 import { customCertificateProblem } from './tls/custom-certificate.ts';
 
 const maxDurationMs = 24 * 60 * 60 * 1000;
@@ -23,6 +24,7 @@ const targetPattern =
 export const serviceNamePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 const durationMs = z.number().int().positive().max(maxDurationMs);
+const loggedHeaderNames = z.array(z.string().regex(headerNamePattern)).max(20).optional();
 
 const serviceName = z
   .string()
@@ -80,6 +82,8 @@ const switchServiceRequestSchema = z.object({
   errorPages: errorPageTextsSchema.optional(),
   tls: serviceTlsSchema.optional(),
   forwardHeaders: z.boolean().optional(),
+  logRequestHeaders: loggedHeaderNames,
+  logResponseHeaders: loggedHeaderNames,
   requestBuffering: z
     .object({
       memoryBytes: z

@@ -3,9 +3,9 @@ import { BerthError } from '../../shared/errors.ts';
 
 /**
  * `--agent-config PATH` (what berth-proxy.service passes): the settings the operator keeps in
- * the agent's config become flags, unless a flag already says otherwise: `proxy.workers` as
- * `--workers`, and `proxy.acme` as `--acme-*` (left out without HTTPS, where they would be
- * refused).
+ * the agent's config become flags, unless a flag already says otherwise: `proxy.accessLog` as
+ * `--access-log`, `proxy.workers` as `--workers`, and `proxy.acme` as `--acme-*` (left out
+ * without HTTPS, where they would be refused).
  */
 export async function withAgentConfigFlags(argv: string[]): Promise<string[]> {
   const index = argv.indexOf('--agent-config');
@@ -15,10 +15,14 @@ export async function withAgentConfigFlags(argv: string[]): Promise<string[]> {
     throw new BerthError('USAGE', '--agent-config needs the path of the agent config file');
   }
   const rest = [...argv.slice(0, index), ...argv.slice(index + 2)];
-  const { acme, workers } = (await loadAgentConfig(path)).proxy;
+  const { acme, workers, accessLog } = (await loadAgentConfig(path)).proxy;
   const unlessGiven = (flag: string, value: string | number | undefined): string[] =>
     value === undefined || rest.includes(flag) ? [] : [flag, String(value)];
-  const withWorkers = [...rest, ...unlessGiven('--workers', workers)];
+  const withWorkers = [
+    ...rest,
+    ...(accessLog && !rest.includes('--access-log') ? ['--access-log'] : []),
+    ...unlessGiven('--workers', workers),
+  ];
   const httpsPort = rest[rest.indexOf('--https-port') + 1];
   if (!rest.includes('--https-port') || httpsPort === '0') return withWorkers;
   return [

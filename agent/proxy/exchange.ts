@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { AccessLog } from './access-log.ts';
+import type { AccessLog, AccessLogRecord } from './access-log.ts';
 import type { ClientRequest, ClientResponse } from './client-exchange.ts';
 import { clientIpOf, type RequestHead } from './forwarded-headers.ts';
 import { unroutedService, type ProxyMetrics, type ServiceMetrics } from './proxy-metrics.ts';
+import type { LoggedHeaders } from './service-policy.ts';
 
 /** Status logged for a client that left before its response ended (as nginx and kamal-proxy). */
 const clientClosedStatus = 499;
@@ -17,6 +18,10 @@ export class Exchange {
   requestHead: RequestHead | undefined;
   target = '';
   bytes = 0;
+  /** What the routed service asks the access log to record. */
+  loggedHeaders: LoggedHeaders | undefined;
+  /** The app's response head, kept only when headers of it are logged. */
+  responseRawHeaders: string[] | undefined;
 
   constructor(host: string | undefined) {
     this.host = host;
@@ -70,6 +75,7 @@ export class ExchangeRecorder {
       target: exchange.target,
       requestId: requestIdOf(exchange, req.rawHeaders),
       clientIp: clientIpOf(req.socket.remoteAddress),
+      ...loggedHeaderFields(exchange, req.rawHeaders),
     });
   }
 }
@@ -89,4 +95,36 @@ function requestIdOf(exchange: Exchange, rawHeaders: string[]): string {
     if ((rawHeaders[i] ?? '').toLowerCase() === 'x-request-id') return rawHeaders[i + 1] ?? '';
   }
   return randomUUID();
+}
+
+/** The headers the service asks for, each present only when the message had it. */
+function loggedHeaderFields(
+  exchange: Exchange,
+  requestRawHeaders: string[],
+): Pick<AccessLogRecord, 'requestHeaders' | 'responseHeaders'> {
+  const logged = exchange.loggedHeaders;
+  if (logged === undefined) return {};
+  const requestHeaders = pickHeaders(requestRawHeaders, logged.request);
+  const responseHeaders = pickHeaders(exchange.responseRawHeaders ?? [], logged.response);
+  return {
+    ...(requestHeaders === undefined ? {} : { requestHeaders }),
+    ...(responseHeaders === undefined ? {} : { responseHeaders }),
+  };
+}
+
+/** `names` (lowercase) found in `rawHeaders`, repeats joined with ", "; undefined when none. */
+function pickHeaders(
+  rawHeaders: string[],
+  names: readonly string[],
+): Record<string, string> | undefined {
+  if (names.length === 0) return undefined;
+  let picked: Record<string, string> | undefined;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = (rawHeaders[i] ?? '').toLowerCase();
+    if (!names.includes(name)) continue;
+    picked ??= {};
+    const value = rawHeaders[i + 1] ?? '';
+    picked[name] = picked[name] === undefined ? value : `${picked[name]}, ${value}`;
+  }
+  return picked;
 }

@@ -53,6 +53,8 @@ class ForwardHandler implements ResponseSink {
   }
 
   onResponseHead(statusCode: number, statusMessage: string, rawHeaders: string[]): void {
+    const { exchange } = this.#context;
+    if (exchange.loggedHeaders !== undefined) exchange.responseRawHeaders = rawHeaders;
     const headers = responseHeadersToForward(rawHeaders);
     const { setCookie } = this.#context;
     if (setCookie !== undefined) headers.push('set-cookie', setCookie);

@@ -24,7 +24,14 @@ export interface ServicePolicy {
   readonly forwardHeaders: boolean | undefined;
   /** The route has HTTPS (its own certificate): its clients are not trusted by default. */
   readonly terminatesTls: boolean;
+  /** Headers the access log records, names lowercased; absent when none are asked for. */
+  readonly loggedHeaders: LoggedHeaders | undefined;
   readonly metrics: ServiceMetrics;
+}
+
+export interface LoggedHeaders {
+  readonly request: readonly string[];
+  readonly response: readonly string[];
 }
 
 /** What happens to a request before it is forwarded. */

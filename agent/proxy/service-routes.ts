@@ -12,7 +12,7 @@ import type { CustomErrorPages, ProxyErrorStatus } from './error-pages.ts';
 import { PauseGate } from './pause-gate.ts';
 import { ProxyMetrics } from './proxy-metrics.ts';
 import { controlsOf } from './service-controls.ts';
-import type { ServicePolicy } from './service-policy.ts';
+import type { LoggedHeaders, ServicePolicy } from './service-policy.ts';
 import type { Upstream } from './upstream.ts';
 import type { UpstreamRegistry } from './upstream-registry.ts';
 
@@ -225,6 +225,7 @@ export class ServiceRoutes {
       requestBuffering: state.requestBuffering,
       forwardHeaders: state.forwardHeaders,
       terminatesTls: state.tls !== undefined && state.tls.mode !== 'off',
+      loggedHeaders: loggedHeadersOf(state),
       metrics: this.metrics.forService(state.service),
     };
   }
@@ -263,4 +264,10 @@ export class ServiceRoutes {
     this.#pending = result.catch(() => undefined);
     return result;
   }
+}
+
+function loggedHeadersOf(state: ServiceState): LoggedHeaders | undefined {
+  const request = (state.logRequestHeaders ?? []).map((name) => name.toLowerCase());
+  const response = (state.logResponseHeaders ?? []).map((name) => name.toLowerCase());
+  return request.length === 0 && response.length === 0 ? undefined : { request, response };
 }

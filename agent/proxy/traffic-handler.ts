@@ -89,6 +89,7 @@ export function createTrafficHandler(
       return;
     }
     exchange.routedTo(policy.metrics);
+    exchange.loggedHeaders = policy.loggedHeaders;
     const pages = policy.errorPages;
     switch (gateFor(policy, req.method, upstreamPath(entry, url))) {
       case 'health':

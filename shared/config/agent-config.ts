@@ -74,6 +74,12 @@ const agentConfigFields = configSection({
     })
       .prefault({})
       .describe('How the proxy obtains certificates for routes with `ssl: true`.'),
+    accessLog: z
+      .boolean()
+      .default(true)
+      .describe(
+        "One JSON line per request on the proxy's stdout (the journal under systemd), as kamal-proxy logs every request; false turns it off.",
+      ),
     workers: z
       .number()
       .int()

@@ -4,6 +4,7 @@ import {
   DEFAULT_HEALTH_CHECK_PATH,
   DEFAULT_HEALTH_CHECK_TIMEOUT_MS,
   DEFAULT_RESPONSE_TIMEOUT_MS,
+  headerNamePattern,
 } from '../manifest/schema.ts';
 import { configSection, integer, matching } from './config-section.ts';
 
@@ -59,8 +60,21 @@ const about = {
     'Bytes of one body held in memory (default 1 MiB); a body still arriving past that streams on instead of spilling to disk, so no request body is ever written out.',
   forward_headers:
     "Trust the client's X-Forwarded-For/-Proto/-Host (a load balancer or CDN in front): the client address is appended to X-Forwarded-For and the others kept; otherwise all three are set from the connection. Default: true without ssl, false with it (as Kamal).",
+  logging:
+    "Headers added to the proxy's access-log line for this app's requests (Kamal's proxy.logging).",
+  request_headers:
+    'Request headers to log, by name. Default: Cache-Control, Last-Modified, User-Agent, as Kamal.',
+  response_headers: 'Response headers to log, by name. Default: none, as Kamal.',
 };
 const bodyBytes = integer().min(1);
+const headerNames = z
+  .array(matching(headerNamePattern, 'an HTTP header name such as User-Agent'))
+  .max(20);
+
+const loggingSetting = configSection({
+  request_headers: headerNames.optional().describe(about.request_headers),
+  response_headers: headerNames.optional().describe(about.response_headers),
+});
 
 const bufferingSetting = configSection({
   requests: z.boolean().optional().describe(about.requests),
@@ -110,6 +124,7 @@ export const proxyConfigSchema = configSection({
   max_request_body: bodyBytes.optional().describe(about.max_request_body),
   forward_headers: z.boolean().optional().describe(about.forward_headers),
   buffering: bufferingSetting.optional().describe(about.buffering),
+  logging: loggingSetting.optional().describe(about.logging),
 })
   .superRefine(oneHostSetting)
   .prefault({})
@@ -136,6 +151,7 @@ export const roleProxyConfigSchema = configSection({
   max_request_body: bodyBytes.optional().describe(about.max_request_body),
   forward_headers: z.boolean().optional().describe(about.forward_headers),
   buffering: bufferingSetting.optional().describe(about.buffering),
+  logging: loggingSetting.optional().describe(about.logging),
 }).superRefine(oneHostSetting);
 
 export type ProxyConfig = z.output<typeof proxyConfigSchema>;

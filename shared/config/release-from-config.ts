@@ -73,6 +73,21 @@ function roleProxy(
       own.buffering?.requests ?? root.buffering?.requests,
       own.buffering?.memory ?? root.buffering?.memory,
     ),
+    ...loggedHeaders(
+      own.logging?.request_headers ?? root.logging?.request_headers,
+      own.logging?.response_headers ?? root.logging?.response_headers,
+    ),
+  };
+}
+
+/** Each absent unless set: the agent applies the defaults (Kamal's). */
+function loggedHeaders(
+  request: readonly string[] | undefined,
+  response: readonly string[] | undefined,
+): { logRequestHeaders?: string[]; logResponseHeaders?: string[] } {
+  return {
+    ...(request === undefined ? {} : { logRequestHeaders: [...request] }),
+    ...(response === undefined ? {} : { logResponseHeaders: [...response] }),
   };
 }
 

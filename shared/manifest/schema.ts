@@ -19,6 +19,10 @@ export const serviceNamePattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 export const hostNamePattern = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,62}$/;
 export const pinnedImagePattern = /^[^\s@]+@sha256:[0-9a-f]{64}$/;
 
+/** An HTTP header name (RFC 9110 token). */
+export const headerNamePattern = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const loggedHeaderNames = z.array(z.string().regex(headerNamePattern)).max(20).optional();
+
 export const healthCheckSchema = z
   .object({
     path: z
@@ -134,6 +138,12 @@ export const roleProxySchema = z
       .describe(
         "Whether the proxy keeps the client's X-Forwarded-* headers. Absent: yes unless the request came over TLS or the role has tls.",
       ),
+    logRequestHeaders: loggedHeaderNames.describe(
+      'Request headers the access log records. Absent: Cache-Control, Last-Modified, User-Agent.',
+    ),
+    logResponseHeaders: loggedHeaderNames.describe(
+      'Response headers the access log records. Absent: none.',
+    ),
   })
   .strict()
   .superRefine((proxy, ctx) => {

@@ -130,3 +130,44 @@ describe('request body limit from deploy config to proxy route', () => {
     expect(error.message).toContain('proxy.max_request_body');
   });
 });
+
+/** config/deploy.yml `logging` → manifest `logRequestHeaders`/`logResponseHeaders` → the route. */
+describe('logged headers from deploy config to proxy route', () => {
+  it("logs Kamal's request headers by default, and follows the root setting and a role override", () => {
+    const { roles } = buildRoleManifests(
+      config({
+        proxy: { host: 'app.example.com', logging: { response_headers: ['Cache-Control'] } },
+        servers: {
+          web: { hosts: ['app-1'] },
+          api: {
+            hosts: ['app-1'],
+            proxy: { host: 'api.example.com', logging: { request_headers: ['X-Trace'] } },
+          },
+        },
+      }),
+    );
+    const routeOf = (role: string) =>
+      routeRequestFor(roleProxySchema.parse(roles[role]?.proxy), '10.0.0.2:80');
+    expect(routeOf('web').logRequestHeaders).toEqual([
+      'Cache-Control',
+      'Last-Modified',
+      'User-Agent',
+    ]);
+    expect(routeOf('web').logResponseHeaders).toEqual(['Cache-Control']);
+    expect(routeOf('api').logRequestHeaders).toEqual(['X-Trace']);
+    expect(routeOf('api').logResponseHeaders).toEqual(['Cache-Control']);
+    expect(parseSwitchServiceRequest(routeOf('api')).ok).toBe(true);
+    expect(buildRoleManifests(config({})).roles.web?.proxy).not.toHaveProperty('logRequestHeaders');
+  });
+
+  it('refuses a header name that is not one, naming the key', async () => {
+    const path = await configFile({
+      ...base,
+      servers: ['app-1'],
+      proxy: { logging: { request_headers: ['User Agent'] } },
+    });
+    const error = await rejection(loadDeployConfig(path));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toContain('proxy.logging.request_headers.0');
+  });
+});

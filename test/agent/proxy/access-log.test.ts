@@ -60,4 +60,33 @@ describe('access log', () => {
     expect(record.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(record.bytes).toBeGreaterThan(0);
   });
+
+  it("records the headers the service's logging asks for, and only those", async () => {
+    await proxy.services.switch(
+      'blog',
+      route(app.target, {
+        hosts: ['blog.test'],
+        logRequestHeaders: ['User-Agent', 'X-Trace', 'Cache-Control'],
+        logResponseHeaders: ['X-Upstream', 'Last-Modified'],
+      }),
+    );
+    lines.length = 0;
+    await send(proxy.url, '/', {
+      host: 'blog.test',
+      headers: { 'user-agent': 'probe/1', 'x-trace': 'abc', authorization: 'Bearer secret' },
+    });
+    await until(() => lines.length >= 1);
+    const record = JSON.parse(lines[0] ?? '') as AccessLogRecord;
+    expect(record.service).toBe('blog');
+    expect(record.requestHeaders).toEqual({ 'user-agent': 'probe/1', 'x-trace': 'abc' });
+    expect(record.responseHeaders).toEqual({ 'x-upstream': 'app' });
+    expect(lines[0]).not.toContain('secret');
+
+    lines.length = 0;
+    await send(proxy.url, '/', { host: 'shop.test', headers: { 'user-agent': 'probe/1' } });
+    await until(() => lines.length >= 1);
+    const plain = JSON.parse(lines[0] ?? '') as AccessLogRecord;
+    expect(plain).not.toHaveProperty('requestHeaders');
+    expect(plain).not.toHaveProperty('responseHeaders');
+  });
 });

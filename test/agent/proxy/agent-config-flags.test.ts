@@ -47,12 +47,27 @@ describe('berth-agent proxy --agent-config (what berth-proxy.service passes)', (
     expect(parseProxyArguments(argv).https?.acme?.email).toBe('flag@example.test');
   });
 
-  it('adds nothing without HTTPS, so the proxy still starts', async () => {
+  it('adds no ACME flags without HTTPS, so the proxy still starts', async () => {
     for (const https of [[], ['--https-port', '0']]) {
       const argv = await withAgentConfigFlags(['--agent-config', configPath, ...base, ...https]);
-      expect(argv).toEqual([...base, ...https]);
+      expect(argv).toEqual([...base, ...https, '--access-log']);
       expect(parseProxyArguments(argv).https).toBeUndefined();
     }
+  });
+
+  it('turns the access log on unless proxy.accessLog is false', async () => {
+    const on = await withAgentConfigFlags(['--agent-config', configPath, ...base]);
+    expect(parseProxyArguments(on).traffic.accessLog).toBe(true);
+    const quiet = join(dir, 'quiet.yml');
+    await writeAgentConfig(quiet, {
+      name: 'web-1',
+      fleet: 'prod',
+      dataDir: dir,
+      proxy: { accessLog: false },
+    });
+    const off = await withAgentConfigFlags(['--agent-config', quiet, ...base]);
+    expect(off).toEqual(base);
+    expect(parseProxyArguments(off).traffic.accessLog).toBe(false);
   });
 
   it('takes proxy.workers from the agent config unless --workers is given', async () => {
@@ -70,7 +85,8 @@ describe('berth-agent proxy --agent-config (what berth-proxy.service passes)', (
     ]);
     expect(parseProxyArguments(fromFlag).workers).toBe(3);
     const absent = await withAgentConfigFlags(['--agent-config', configPath, ...base]);
-    expect(absent).toEqual(base);
+    expect(parseProxyArguments(absent).workers).toBeGreaterThanOrEqual(1);
+    expect(absent).not.toContain('--workers');
   });
 
   it('names what is wrong: no path, or a config that does not load', async () => {

@@ -38,6 +38,7 @@ describe('loadAgentConfig', () => {
         httpPort: 80,
         httpsPort: 443,
         acme: {},
+        accessLog: true,
         socketPath: '/srv/berth/proxy.sock',
         statePath: '/srv/berth/proxy-state.json',
       },
