@@ -25,15 +25,43 @@ export interface AccessLogRecord {
   responseHeaders?: Record<string, string>;
 }
 
-/** Writes one JSON line per request to `stream` (stdout in production). */
+/** Past this much text waiting, lines are written at once rather than at the end of the turn. */
+const flushAtBytes = 64 * 1024;
+
+/**
+ * Writes one JSON line per request to `stream` (stdout in production). The lines of the requests
+ * that end in one event-loop turn go out in one write: under load that is one system call for
+ * many requests instead of one each.
+ */
 export class AccessLog {
   readonly #stream: Writable;
+  #pending = '';
+  #isFlushScheduled = false;
 
   constructor(stream: Writable) {
     this.#stream = stream;
   }
 
   write(record: AccessLogRecord): void {
-    this.#stream.write(`${JSON.stringify(record)}\n`);
+    this.#pending += `${JSON.stringify(record)}\n`;
+    if (this.#pending.length >= flushAtBytes) {
+      this.#flush();
+      return;
+    }
+    if (this.#isFlushScheduled) return;
+    this.#isFlushScheduled = true;
+    setImmediate(this.#flushScheduled);
+  }
+
+  readonly #flushScheduled = (): void => {
+    this.#isFlushScheduled = false;
+    this.#flush();
+  };
+
+  #flush(): void {
+    if (this.#pending === '') return;
+    const text = this.#pending;
+    this.#pending = '';
+    this.#stream.write(text);
   }
 }

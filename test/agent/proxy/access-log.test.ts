@@ -1,6 +1,6 @@
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AccessLogRecord } from '../../../agent/proxy/access-log.ts';
+import { AccessLog, type AccessLogRecord } from '../../../agent/proxy/access-log.ts';
 import { route, send, startUpstream, until, type TestUpstream } from './proxy-harness.ts';
 import { startTrafficProxy, type TrafficProxy } from './traffic-harness.ts';
 
@@ -88,5 +88,49 @@ describe('access log', () => {
     const plain = JSON.parse(lines[0] ?? '') as AccessLogRecord;
     expect(plain).not.toHaveProperty('requestHeaders');
     expect(plain).not.toHaveProperty('responseHeaders');
+  });
+});
+
+describe('AccessLog writes', () => {
+  const record = (path: string): AccessLogRecord => ({
+    time: '2026-11-22T00:00:00.000Z',
+    service: 'shop',
+    method: 'GET',
+    host: 'shop.test',
+    path,
+    status: 200,
+    durationMs: 1,
+    bytes: 2,
+    target: '10.0.0.2:80',
+    requestId: 'r',
+    clientIp: '127.0.0.1',
+  });
+
+  it('sends the lines of one event-loop turn in one write, and a large backlog at once', async () => {
+    const writes: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        writes.push(chunk.toString('utf8'));
+        done();
+      },
+    });
+    const log = new AccessLog(sink);
+    for (const path of ['/a', '/b', '/c']) log.write(record(path));
+    expect(writes).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toHaveLength(1);
+    expect((writes[0] ?? '').split('\n').map((line) => line && JSON.parse(line).path)).toEqual([
+      '/a',
+      '/b',
+      '/c',
+      '',
+    ]);
+
+    writes.length = 0;
+    const longPath = `/${'x'.repeat(70 * 1024)}`;
+    log.write(record(longPath));
+    expect(writes).toHaveLength(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toHaveLength(1);
   });
 });
