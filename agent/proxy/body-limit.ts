@@ -10,18 +10,6 @@ export class BodyTooLargeError extends Error {
   }
 }
 
-/** Whether a declared Content-Length already breaks the limit (0 = unlimited). */
-export function isDeclaredBodyTooLarge(rawHeaders: string[], maxBytes: number): boolean {
-  if (maxBytes === 0) return false;
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i] ?? '';
-    if (name.length === 14 && name.toLowerCase() === 'content-length') {
-      return Number(rawHeaders[i + 1]) > maxBytes;
-    }
-  }
-  return false;
-}
-
 /**
  * The request body to forward. A body without Content-Length (chunked) is counted as it
  * streams and fails with BodyTooLargeError past `maxBytes`; a declared length was checked

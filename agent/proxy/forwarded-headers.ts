@@ -29,6 +29,8 @@ export interface RequestHead {
   headers: string[];
   host: string | undefined;
   body: BodyFraming;
+  /** The client's Content-Length; 0 without one. */
+  declaredBodyBytes: number;
 }
 
 /** Where a request came from, as far as the forwarded headers tell the app. */
@@ -51,7 +53,7 @@ export function forwardedRequestHead(rawHeaders: string[], client: ClientConnect
   const isTrusted = client.trustsForwardedHeaders;
   const headers: string[] = [];
   let host: string | undefined;
-  let hasLength = false;
+  let declaredBodyBytes = 0;
   let isChunked = false;
   let forwardedFor: string | undefined;
   let forwardedProto: string | undefined;
@@ -69,7 +71,7 @@ export function forwardedRequestHead(rawHeaders: string[], client: ClientConnect
         host = value;
         break;
       case 'content-length':
-        hasLength = value !== '0';
+        declaredBodyBytes = Number(value);
         break;
       case 'transfer-encoding':
         isChunked = true;
@@ -113,9 +115,9 @@ export function forwardedRequestHead(rawHeaders: string[], client: ClientConnect
   );
   const hostForwarded = forwardedHost ?? host;
   if (hostForwarded !== undefined) headers.push('x-forwarded-host', hostForwarded);
-  // Node refuses a request with both, so a chunked one here carries no Content-Length.
-  const body: BodyFraming = isChunked ? 'chunked' : hasLength ? 'length' : 'none';
-  return { headers, host, body };
+  // llhttp refuses a request with both, so a chunked one here carries no Content-Length.
+  const body: BodyFraming = isChunked ? 'chunked' : declaredBodyBytes > 0 ? 'length' : 'none';
+  return { headers, host, body, declaredBodyBytes };
 }
 
 /**

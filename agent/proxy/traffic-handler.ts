@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { Logger } from '../../shared/logger.ts';
 import type { AccessLog } from './access-log.ts';
 import type { ClientRequest, ClientRequestListener, ClientResponse } from './client-exchange.ts';
-import { BodyTooLargeError, isDeclaredBodyTooLarge, limitedBody } from './body-limit.ts';
+import { BodyTooLargeError, limitedBody } from './body-limit.ts';
 import { chooseUpstream } from './canary-split.ts';
 import { maintenanceReason, sendErrorPage } from './error-pages.ts';
 import { ExchangeRecorder, type Exchange } from './exchange.ts';
@@ -106,11 +106,12 @@ export function createTrafficHandler(
       case 'forward':
         break;
     }
-    if (isDeclaredBodyTooLarge(req.rawHeaders, policy.maxRequestBodyBytes)) {
+    const head = forwardedRequestHead(req.rawHeaders, clientConnectionOf(req, policy));
+    const maxBodyBytes = policy.maxRequestBodyBytes;
+    if (maxBodyBytes !== 0 && head.declaredBodyBytes > maxBodyBytes) {
       exchange.bytes += sendErrorPage(res, 413, undefined, { pages });
       return;
     }
-    const head = forwardedRequestHead(req.rawHeaders, clientConnectionOf(req, policy));
     const buffering = policy.requestBuffering;
     if (buffering !== undefined && request.buffered === undefined && head.body !== 'none') {
       bufferThenServe(request, policy, head, buffering.memoryBytes);
