@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BerthError } from '../../shared/errors.ts';
 import type { AgentConfig } from '../../shared/config/agent-config.ts';
 import type { Logger } from '../../shared/logger.ts';
+import { proxyConfigFlags } from '../proxy/agent-config-flags.ts';
 import { ProxyClient } from '../proxy/proxy-client.ts';
 
 const agentBin = fileURLToPath(new URL('../../bin/berth-agent.js', import.meta.url));
@@ -34,9 +35,8 @@ export async function ensureProxyRunning(config: AgentConfig, logger: Logger): P
       String(config.proxy.httpPort),
       '--http-host',
       config.proxy.httpHost,
-      ...(config.proxy.workers === undefined ? [] : ['--workers', String(config.proxy.workers)]),
-      ...(config.proxy.accessLog ? ['--access-log'] : []),
-      ...httpsArguments(config),
+      ...(config.proxy.httpsPort ? ['--https-port', String(config.proxy.httpsPort)] : []),
+      ...proxyConfigFlags(config.proxy, Boolean(config.proxy.httpsPort)).flat(),
     ],
     { detached: true, stdio: ['ignore', log, log] },
   );
@@ -58,16 +58,4 @@ async function isUp(client: ProxyClient): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** The proxy's TLS flags from the agent config: none when HTTPS is off. */
-export function httpsArguments(config: AgentConfig): string[] {
-  const { httpsPort, acme } = config.proxy;
-  if (!httpsPort) return [];
-  return [
-    ...['--https-port', String(httpsPort)],
-    ...(acme.directoryUrl ? ['--acme-directory', acme.directoryUrl] : []),
-    ...(acme.email ? ['--acme-email', acme.email] : []),
-    ...(acme.caFilePath ? ['--acme-ca-file', acme.caFilePath] : []),
-  ];
 }
