@@ -54,7 +54,7 @@ class ForwardHandler implements ResponseSink {
 
   onResponseHead(statusCode: number, statusMessage: string, rawHeaders: string[]): void {
     const { exchange } = this.#context;
-    if (exchange.loggedHeaders !== undefined) exchange.responseRawHeaders = rawHeaders;
+    if (exchange.loggedHeaders?.response.length) exchange.responseRawHeaders = rawHeaders;
     const headers = responseHeadersToForward(rawHeaders);
     const { setCookie } = this.#context;
     if (setCookie !== undefined) headers.push('set-cookie', setCookie);
