@@ -11,6 +11,13 @@ import { UpstreamError, upstreamSocketError } from './upstream-error.ts';
 
 const connectTimeoutMs = 10_000;
 
+/**
+ * Every upstream socket of this process reads into this one buffer (node's `onread`), instead of
+ * a new Buffer per read: the parser copies what it keeps (header strings, body chunks) before the
+ * read callback returns, so the next read may overwrite it.
+ */
+const sharedReadBuffer = Buffer.allocUnsafe(64 * 1024);
+
 /** What a connection tells its pool. */
 export interface ConnectionOwner {
   /** The call ended and the connection can take another. */
@@ -59,7 +66,18 @@ export class UpstreamConnection implements CallCarrier {
       onBody: (chunk) => this.#onBody(chunk),
       onComplete: () => this.#onComplete(),
     });
-    const socket = connect({ host, port, noDelay: true });
+    const socket = connect({
+      host,
+      port,
+      noDelay: true,
+      onread: {
+        buffer: sharedReadBuffer,
+        callback: (byteCount) => {
+          this.#onData(sharedReadBuffer.subarray(0, byteCount));
+          return true;
+        },
+      },
+    });
     this.#socket = socket;
     socket.setTimeout(connectTimeoutMs);
     socket.once('connect', () => {
@@ -71,7 +89,6 @@ export class UpstreamConnection implements CallCarrier {
       const error = Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' });
       socket.destroy(error);
     });
-    socket.on('data', (data: Buffer) => this.#onData(data));
     socket.on('end', () => this.#onEnd());
     socket.on('error', (error) => this.#onSocketError(error));
     socket.on('close', () => this.#onClose());
