@@ -6,6 +6,11 @@ export interface NativeParser {
   execute(data: Buffer): number | Error;
   finish(): Error | undefined;
   close(): void;
+  /** Reads straight from a libuv or TLS stream handle, reporting each read to `kOnExecute`. */
+  consume(handle: object): void;
+  unconsume(): void;
+  /** A copy of the read being reported to `kOnExecute`. */
+  getCurrentBuffer(): Buffer;
   [callback: number]: unknown;
 }
 
@@ -18,6 +23,7 @@ interface NativeParserClass {
   readonly kOnHeadersComplete: number;
   readonly kOnBody: number;
   readonly kOnMessageComplete: number;
+  readonly kOnExecute: number;
   readonly kLenientNone: number;
 }
 

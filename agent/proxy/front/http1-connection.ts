@@ -11,6 +11,7 @@ import {
 import { FrontRequest, type BodySource } from './front-request.ts';
 import { checkHead } from './head-check.ts';
 import { FrontResponse, type ResponseOwner } from './front-response.ts';
+import { SocketReader } from './socket-reader.ts';
 
 /** What a connection needs of the front that accepted it. */
 export interface ConnectionHost {
@@ -34,6 +35,7 @@ export class Http1Connection implements BodySource, ResponseOwner {
   readonly socket: Socket;
   readonly #host: ConnectionHost;
   readonly #parser = new NativeHttpParser();
+  readonly #reader: SocketReader;
   #earlyHeaders: string[] = [];
   #earlyUrl = '';
   /** The request whose head or body is being read, once its head is in. */
@@ -63,7 +65,7 @@ export class Http1Connection implements BodySource, ResponseOwner {
     parser[NativeHttpParser.kOnHeadersComplete] = this.#onHeadersComplete;
     parser[NativeHttpParser.kOnBody] = this.#onBody;
     parser[NativeHttpParser.kOnMessageComplete] = this.#onMessageComplete;
-    socket.on('data', this.#onData);
+    this.#reader = new SocketReader(socket, parser, this.#onRead);
     socket.on('end', this.#onEnd);
     socket.on('drain', this.#onDrain);
     socket.on('error', this.#onError);
@@ -129,7 +131,7 @@ export class Http1Connection implements BodySource, ResponseOwner {
 
   pauseReading(): void {
     this.#isBodyBackedUp = true;
-    this.socket.pause();
+    this.#reader.stop();
   }
 
   resumeReading(): void {
@@ -139,17 +141,18 @@ export class Http1Connection implements BodySource, ResponseOwner {
 
   #updateReading(): void {
     if (this.#isBodyBackedUp || this.#waiting.length > 0 || this.#upgrade !== undefined) return;
-    this.socket.resume();
+    this.#reader.start();
   }
 
-  readonly #onData = (data: Buffer): void => {
+  readonly #onRead = (result: number | Error, data: Buffer | undefined): void => {
     if (this.#isEnding || this.isClosed) return;
-    const result = this.#parser.execute(data);
     if (typeof result !== 'number') {
       this.#onParseError(result);
       return;
     }
-    if (this.#upgrade !== undefined) this.#takeOver(this.#upgrade, data.subarray(result));
+    if (this.#upgrade !== undefined) {
+      this.#takeOver(this.#upgrade, this.#reader.restOfRead(data, result));
+    }
   };
 
   readonly #onMessageBegin = (): void => {
@@ -202,7 +205,7 @@ export class Http1Connection implements BodySource, ResponseOwner {
       this.#start(request, response);
     } else {
       this.#waiting.push({ request, response });
-      this.socket.pause();
+      this.#reader.stop();
     }
     return 0;
   };
@@ -274,9 +277,9 @@ export class Http1Connection implements BodySource, ResponseOwner {
       this.socket.destroy();
       return;
     }
+    this.#reader.release();
     this.#release();
     const { socket } = this;
-    socket.off('data', this.#onData);
     socket.off('end', this.#onEnd);
     socket.off('drain', this.#onDrain);
     socket.off('error', this.#onError);
