@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ProxyClient } from '../agent/proxy/proxy-client.ts';
+import { defaultWorkers } from '../agent/proxy/run-proxy.ts';
 import { createSelfSignedCertificate } from '../shared/tls/self-signed-certificate.ts';
 import { findCaddy, startCaddy } from './lib/caddy.ts';
 import { startChild } from './lib/child-process.ts';
@@ -72,9 +73,12 @@ async function main(): Promise<void> {
     started.push(upstream);
     const upstreamPort = Number(upstream.ready.port);
 
-    const berth = await startBerth(join(dir, 'berth'), availableParallelism(), upstreamPort);
-    const berthSingle = await startBerth(join(dir, 'berth-single'), 1, upstreamPort);
-    started.push(berth.proxy, berthSingle.proxy);
+    // Berth as installed (one process per CPU but one), and with a process on every CPU.
+    const berths = [await startBerth(join(dir, 'berth'), defaultWorkers(), upstreamPort)];
+    if (availableParallelism() > defaultWorkers()) {
+      berths.push(await startBerth(join(dir, 'berth-all'), availableParallelism(), upstreamPort));
+    }
+    started.push(...berths.map((berth) => berth.proxy));
 
     // wrk sends the URL's host as SNI and Host: the certificate names 127.0.0.1 as a DNS name.
     const certificate = await createSelfSignedCertificate({
@@ -113,16 +117,11 @@ async function main(): Promise<void> {
         url: `http://127.0.0.1:${upstreamPort}/`,
         pid: upstream.child.pid ?? 0,
       },
-      {
-        name: `through Berth (${berth.workers} processes)`,
+      ...berths.map((berth) => ({
+        name: `through Berth (${berthLabel(berth.workers)})`,
         url: `http://127.0.0.1:${berth.httpPort}/`,
         pid: berth.proxy.child.pid ?? 0,
-      },
-      {
-        name: 'through Berth (1 process)',
-        url: `http://127.0.0.1:${berthSingle.httpPort}/`,
-        pid: berthSingle.proxy.child.pid ?? 0,
-      },
+      })),
       {
         name: 'bare front + pool (floor)',
         url: `http://127.0.0.1:${String(bare.ready.port)}/`,
@@ -138,19 +137,15 @@ async function main(): Promise<void> {
     printTable(measurements, 'through nginx');
 
     // Routed only now, so the plain-HTTP runs above see no TLS route at all.
-    await routeTlsTo(berth.socketPath, `127.0.0.1:${upstreamPort}`, certificate);
-    await routeTlsTo(berthSingle.socketPath, `127.0.0.1:${upstreamPort}`, certificate);
+    for (const berth of berths) {
+      await routeTlsTo(berth.socketPath, `127.0.0.1:${upstreamPort}`, certificate);
+    }
     const tlsTargets: Target[] = [
-      {
-        name: `Berth (${berth.workers} processes), TLS`,
+      ...berths.map((berth) => ({
+        name: `Berth (${berthLabel(berth.workers)}), TLS`,
         url: `https://127.0.0.1:${berth.httpsPort}/`,
         pid: berth.proxy.child.pid ?? 0,
-      },
-      {
-        name: 'Berth (1 process), TLS',
-        url: `https://127.0.0.1:${berthSingle.httpsPort}/`,
-        pid: berthSingle.proxy.child.pid ?? 0,
-      },
+      })),
       {
         name: 'bare front + pool, TLS',
         url: `https://127.0.0.1:${String(bareTls.ready.port)}/`,
@@ -169,6 +164,12 @@ async function main(): Promise<void> {
     for (const child of started.reverse()) await child.stop();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** `1 process, default` or `2 processes`: the row's process count, and whether it is the default. */
+function berthLabel(workers: number): string {
+  const count = workers === 1 ? '1 process' : `${workers} processes`;
+  return workers === defaultWorkers() ? `${count}, default` : count;
 }
 
 /** The floor row: Berth's HTTP/1.1 front and upstream pool alone, in one process. */

@@ -22,7 +22,7 @@ export interface ProxyArguments {
   https?: HttpsOptions;
   /** Client timeouts, access log, metrics listener. */
   traffic: TrafficSettings;
-  /** Processes accepting on the same sockets (`--workers`, default one per CPU). */
+  /** Processes accepting on the same sockets (`--workers`, default `defaultWorkers()`). */
   workers: number;
 }
 
@@ -151,8 +151,17 @@ function portIn(flag: string, value: string | undefined, fallback: number): numb
   return port;
 }
 
+/**
+ * One process per CPU but one: the proxy shares its server with the apps it fronts, and on a
+ * 2-core server a second process made the slowest 1 % of requests slower and added no
+ * throughput (BENCHMARKS.md, docs/proxy.md).
+ */
+export function defaultWorkers(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
+
 function workersIn(value: string | undefined): number {
-  if (value === undefined) return availableParallelism();
+  if (value === undefined) return defaultWorkers();
   const workers = Number(value);
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
     throw new BerthError('USAGE', `--workers must be a whole number from 1 to 64, got "${value}"`);

@@ -87,7 +87,7 @@ const agentConfigFields = configSection({
       .max(64)
       .optional()
       .describe(
-        'Processes serving traffic on the same sockets; one per CPU when absent. On a small server shared with busy apps, 1 gives a shorter tail latency (docs/proxy.md).',
+        'Processes serving traffic on the same sockets; when absent, one per CPU but one (at least 1), leaving a core to the apps (docs/proxy.md).',
       ),
     socketPath: derivedPath(
       'Admin socket the agent drives the proxy over.',

@@ -48,11 +48,11 @@ describe('parseProxyArguments', () => {
     });
   });
 
-  it('defaults to port 80 on all interfaces, and a process per CPU', () => {
+  it('defaults to port 80 on all interfaces, and a process per CPU but one', () => {
     expect(parseProxyArguments(['--socket', '/s', '--state', '/t'])).toMatchObject({
       httpPort: 80,
       httpHost: '0.0.0.0',
-      workers: availableParallelism(),
+      workers: Math.max(1, availableParallelism() - 1),
     });
   });
 
