@@ -20,6 +20,15 @@ const hopByHop = new Set([
 
 const connectionTokensIgnored = new Set(['close', 'keep-alive']);
 
+/** Indexed by name length: only names of these lengths are lowercased and looked up. */
+const isHopByHopLength: boolean[] = [];
+for (const name of hopByHop) isHopByHopLength[name.length] = true;
+
+/** `name` (any case) is a hop-by-hop header. */
+function isHopByHop(name: string): boolean {
+  return isHopByHopLength[name.length] === true && hopByHop.has(name.toLowerCase());
+}
+
 /** How the client's body travels: none, with its declared length, or chunked (length unknown). */
 export type BodyFraming = 'none' | 'length' | 'chunked';
 
@@ -97,7 +106,7 @@ export function forwardedRequestHead(rawHeaders: string[], client: ClientConnect
         requestStart ??= value;
         continue;
       default:
-        if (hopByHop.has(lower)) continue;
+        if (isHopByHopLength[lower.length] === true && hopByHop.has(lower)) continue;
     }
     headers.push(name, value);
   }
@@ -128,10 +137,10 @@ export function responseHeadersToForward(rawHeaders: string[]): string[] {
   let connectionTokens: string | undefined;
   let dropCount = 0;
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    const lower = (rawHeaders[i] ?? '').toLowerCase();
-    if (!hopByHop.has(lower)) continue;
+    const name = rawHeaders[i] ?? '';
+    if (!isHopByHop(name)) continue;
     dropCount += 1;
-    if (lower === 'connection') {
+    if (name.length === 10 && name.toLowerCase() === 'connection') {
       const value = rawHeaders[i + 1] ?? '';
       connectionTokens = connectionTokens === undefined ? value : `${connectionTokens},${value}`;
     }
@@ -139,9 +148,9 @@ export function responseHeadersToForward(rawHeaders: string[]): string[] {
   if (dropCount === 0) return rawHeaders;
   const headers: string[] = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    const lower = (rawHeaders[i] ?? '').toLowerCase();
-    if (hopByHop.has(lower)) continue;
-    headers.push(rawHeaders[i] ?? '', rawHeaders[i + 1] ?? '');
+    const name = rawHeaders[i] ?? '';
+    if (isHopByHop(name)) continue;
+    headers.push(name, rawHeaders[i + 1] ?? '');
   }
   if (connectionTokens !== undefined) removeConnectionTokens(headers, connectionTokens);
   return headers;
@@ -184,6 +193,8 @@ export function clientIpOf(remoteAddress: string | undefined): string {
 }
 
 function removeConnectionTokens(headers: string[], connectionTokens: string): void {
+  // Nearly every Connection header says just this: nothing more to remove.
+  if (isIgnoredToken(connectionTokens)) return;
   const named = connectionTokens
     .split(',')
     .map((token) => token.trim().toLowerCase())
@@ -192,4 +203,10 @@ function removeConnectionTokens(headers: string[], connectionTokens: string): vo
   for (let i = headers.length - 2; i >= 0; i -= 2) {
     if (named.includes((headers[i] ?? '').toLowerCase())) headers.splice(i, 2);
   }
+}
+
+function isIgnoredToken(value: string): boolean {
+  return (
+    (value.length === 10 || value.length === 5) && connectionTokensIgnored.has(value.toLowerCase())
+  );
 }

@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import { STATUS_CODES, type OutgoingHttpHeaders } from 'node:http';
 import type { ClientResponse } from '../client-exchange.ts';
 import { httpDate } from './http-date.ts';
@@ -26,9 +25,10 @@ const lastChunk = '0\r\n\r\n';
  * end) so a small response leaves in one write. Framing follows the head: its Content-Length
  * when it has one, chunked for an HTTP/1.1 client otherwise, and for an HTTP/1.0 client the
  * end of the connection. Header names and values arrive from llhttp (strict, no CR or LF) or
- * from the proxy's own constants, so they are written as they are.
+ * from the proxy's own constants, so they are written as they are. Its two events, 'close' and
+ * 'drain', are kept in plain lists rather than an EventEmitter: a response lives for one request.
  */
-export class FrontResponse extends EventEmitter implements ClientResponse {
+export class FrontResponse implements ClientResponse {
   statusCode = 200;
   headersSent = false;
   writableFinished = false;
@@ -41,9 +41,10 @@ export class FrontResponse extends EventEmitter implements ClientResponse {
   #keepAlive = true;
   #isEnded = false;
   #isDestroyed = false;
+  #closeListeners: (() => void)[] | undefined;
+  #drainListeners: (() => void)[] | undefined;
 
   constructor(request: FrontRequest, owner: ResponseOwner) {
-    super();
     this.#request = request;
     this.#owner = owner;
   }
@@ -120,6 +121,28 @@ export class FrontResponse extends EventEmitter implements ClientResponse {
     this.#isDestroyed = true;
     this.#owner.cut();
     return this;
+  }
+
+  once(event: 'close' | 'drain', listener: () => void): this {
+    if (event === 'close') (this.#closeListeners ??= []).push(listener);
+    else (this.#drainListeners ??= []).push(listener);
+    return this;
+  }
+
+  off(event: 'close' | 'drain', listener: () => void): this {
+    const listeners = event === 'close' ? this.#closeListeners : this.#drainListeners;
+    const index = listeners?.indexOf(listener) ?? -1;
+    if (index !== -1) listeners?.splice(index, 1);
+    return this;
+  }
+
+  /** Calls, once, the listeners `event` has now; those added meanwhile wait for the next one. */
+  emit(event: 'close' | 'drain'): void {
+    const listeners = event === 'close' ? this.#closeListeners : this.#drainListeners;
+    if (listeners === undefined) return;
+    if (event === 'close') this.#closeListeners = undefined;
+    else this.#drainListeners = undefined;
+    for (const listener of listeners) listener();
   }
 
   /** The head as text, with the framing and connection headers this exchange needs. */

@@ -8,6 +8,7 @@ import {
   RawClient,
   sleep,
   startFront,
+  textResponse,
   until,
 } from './front-harness.ts';
 
@@ -48,6 +49,26 @@ describe("Http1Front responses' close event", () => {
     client.socket.resetAndDestroy();
     await until(() => closes.length === 1, "the response's close");
     expect(closes).toEqual([false]);
+  });
+
+  it('calls a close listener once, and not one taken off', async () => {
+    const calls = { kept: 0, removed: 0 };
+    const { port } = await startFront((req, res) => {
+      const removed = (): void => {
+        calls.removed += 1;
+      };
+      res.once('close', () => (calls.kept += 1));
+      res.once('close', removed);
+      res.off('close', removed);
+      answerText('ok')(req, res);
+    });
+    const client = await RawClient.connect(port);
+    client.write(get('/'));
+    expect((await client.readResponse()).raw.toString()).toBe(textResponse('ok'));
+    await until(() => calls.kept === 1, "the response's close");
+    client.socket.destroy();
+    await sleep(50);
+    expect(calls).toEqual({ kept: 1, removed: 0 });
   });
 
   it('cuts the connection when the handler destroys the response', async () => {
