@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 export const DOCKER_SOCKET_PATH = '/var/run/docker.sock';
 export const DOCKERD_LOG_PATH = join(tmpdir(), 'berth-dockerd.log');
+const DOCKERD_PID_PATH = '/var/run/docker.pid';
 
 const startTimeoutMs = 60_000;
 const pollIntervalMs = 200;
@@ -42,6 +43,7 @@ export function isDockerAnswering(socketPath = DOCKER_SOCKET_PATH): Promise<bool
 
 async function startUnlessAnswering(): Promise<void> {
   if (await isDockerAnswering()) return;
+  removeStalePidFile();
   const log = openSync(DOCKERD_LOG_PATH, 'a');
   const dockerd = spawn('dockerd', [], { detached: true, stdio: ['ignore', log, log] });
   closeSync(log);
@@ -68,4 +70,28 @@ async function startUnlessAnswering(): Promise<void> {
   throw new Error(
     `dockerd did not answer on ${DOCKER_SOCKET_PATH} within ${startTimeoutMs / 1000} s; see ${DOCKERD_LOG_PATH}`,
   );
+}
+
+/**
+ * A dockerd killed without its shutdown (a machine's session ending) leaves its pid file, and
+ * the next dockerd refuses to start over it. Removed only when no process has that pid.
+ */
+function removeStalePidFile(): void {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(DOCKERD_PID_PATH, 'utf8').trim());
+  } catch {
+    return;
+  }
+  if (Number.isInteger(pid) && pid > 0 && isRunning(pid)) return;
+  rmSync(DOCKERD_PID_PATH, { force: true });
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
