@@ -19,8 +19,8 @@ export interface FrontHandlers {
 /**
  * Berth's client-facing HTTP/1.1 server, for plain HTTP and for TLS connections that did not
  * choose HTTP/2. It does what node:http's server does for a proxy (keep-alive, pipelining,
- * 100-continue, upgrades, header, request and idle timeouts) at about two thirds of its CPU per
- * request, which is most of the gap to nginx (BENCHMARKS.md). Sockets come from listeners,
+ * 100-continue, upgrades, header, request and idle timeouts) for less CPU per request, which
+ * closed most of the gap to nginx (BENCHMARKS.md). Sockets come from listeners,
  * which stay plain `net`/`tls` servers, so they can be handed to a successor or a replica.
  */
 export class Http1Front implements ConnectionHost {
