@@ -284,14 +284,17 @@ export class Http1Connection implements BodySource, ResponseOwner {
     socket.off('drain', this.#onDrain);
     socket.off('error', this.#onError);
     socket.off('close', this.#onClose);
-    socket.resume();
     if (request.method === 'CONNECT') {
+      socket.resume();
       socket.on('error', () => socket.destroy());
       socket.end(
         'HTTP/1.1 405 Method Not Allowed\r\nconnection: close\r\ncontent-length: 0\r\n\r\n',
       );
       return;
     }
+    // Neither flowing nor paused: what the client sends next waits in the socket until the
+    // handler reads it (it may first wait for the app's 101), as node:http leaves it.
+    (socket as { readableFlowing: boolean | null }).readableFlowing = null;
     this.#host.onUpgrade(request, socket, head);
   }
 

@@ -48,6 +48,7 @@ function makeFront(): Http1Front {
   return new Http1Front({
     onRequest: answerText('ok'),
     onUpgrade: (_req, socket, head) => {
+      clients.push(socket);
       socket.write(`HTTP/1.1 101 Switching Protocols\r\n\r\nhead=${head.toString()};`);
       socket.on('data', (data: Buffer) => socket.write(data.toString().toUpperCase()));
     },
@@ -132,6 +133,35 @@ describe('the front reading a socket', () => {
     await receivedExactly(received, textResponse('ok').repeat(3));
     expect(counter.count).toBe(1);
     front.destroyAll();
+  });
+
+  it('keeps bytes a client sends after an upgrade until the handler reads them', async () => {
+    const front = new Http1Front({
+      onRequest: answerText('ok'),
+      // As the tunnel does, the handler reads only once the app has answered the upgrade.
+      onUpgrade: (_req, socket) => {
+        clients.push(socket);
+        setTimeout(() => {
+          socket.write('HTTP/1.1 101 Switching Protocols\r\n\r\n');
+          socket.on('data', (data: Buffer) => socket.write(data.toString().toUpperCase()));
+        }, 150);
+      },
+      onHandlerError: () => undefined,
+    });
+    const port = await listen(createServer({ allowHalfOpen: true }, front.accept));
+    const socket = connect(port, '127.0.0.1');
+    clients.push(socket);
+    let received = '';
+    socket.on('data', (data: Buffer) => (received += data.toString('latin1')));
+    socket.write(
+      'GET /ws HTTP/1.1\r\nHost: app.test\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    socket.write('sent-before-the-101');
+    await receivedExactly(
+      () => received,
+      'HTTP/1.1 101 Switching Protocols\r\n\r\nSENT-BEFORE-THE-101',
+    );
   });
 
   it('over TLS, hands an upgraded socket over with the bytes after the head', async () => {
