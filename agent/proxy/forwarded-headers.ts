@@ -106,7 +106,7 @@ export function forwardedRequestHead(rawHeaders: string[], client: ClientConnect
         requestStart ??= value;
         continue;
       default:
-        if (isHopByHopLength[lower.length] === true && hopByHop.has(lower)) continue;
+        if (hopByHop.has(lower)) continue;
     }
     headers.push(name, value);
   }
@@ -206,7 +206,5 @@ function removeConnectionTokens(headers: string[], connectionTokens: string): vo
 }
 
 function isIgnoredToken(value: string): boolean {
-  return (
-    (value.length === 10 || value.length === 5) && connectionTokensIgnored.has(value.toLowerCase())
-  );
+  return connectionTokensIgnored.has(value.toLowerCase());
 }
