@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, createServer as createTlsServer, type TLSSocket } from 'node:tls';
@@ -7,7 +8,7 @@ import {
   createSelfSignedCertificate,
   type SelfSignedCertificate,
 } from '../../../../shared/tls/self-signed-certificate.ts';
-import { answerText, get, textResponse, until } from './front-harness.ts';
+import { answerText, get, request, sleep, textResponse, until } from './front-harness.ts';
 
 /**
  * The front's parser reads straight from the socket's stream handle (plain TCP and TLS), so a
@@ -162,6 +163,44 @@ describe('the front reading a socket', () => {
       () => received,
       'HTTP/1.1 101 Switching Protocols\r\n\r\nSENT-BEFORE-THE-101',
     );
+  });
+
+  it('over TLS, reads a large body only as fast as a slow reader takes it', async () => {
+    const body = Buffer.alloc(4 * 1024 * 1024);
+    for (let i = 0; i < body.length; i += 4) body.writeUInt32BE(i, i);
+    const readAhead: number[] = [];
+    const front = new Http1Front({
+      onRequest: (req, res) => {
+        const socket = req.socket as TLSSocket;
+        setTimeout(async () => {
+          readAhead.push(socket.bytesRead);
+          let consumed = 0;
+          let count = 0;
+          const hash = createHash('sha256');
+          for await (const chunk of req.body) {
+            consumed += (chunk as Buffer).length;
+            hash.update(chunk as Buffer);
+            readAhead.push(socket.bytesRead - consumed);
+            if (++count % 8 === 0) await sleep(5);
+          }
+          answerText(`${consumed} ${hash.digest('hex')}`)(req, res);
+        }, 300);
+      },
+      onUpgrade: (_req, socket) => socket.destroy(),
+      onHandlerError: () => undefined,
+    });
+    const server = createTlsServer({ key: certificate.keyPem, cert: certificate.certPem });
+    server.on('secureConnection', (socket: TLSSocket) => front.accept(socket));
+    const port = await listen(server);
+    const { socket, received } = await connectTls(port);
+    socket.write(request('POST', '/', `Content-Length: ${body.length}`));
+    socket.write(body);
+    const hash = createHash('sha256').update(body).digest('hex');
+    await until(() => received().length > 0, 'the answer', 20_000);
+    await receivedExactly(received, textResponse(`${body.length} ${hash}`));
+    // Unbounded buffering would have read all 4 MiB before the reader started.
+    expect(Math.max(...readAhead)).toBeLessThan(1024 * 1024);
+    front.destroyAll();
   });
 
   it('over TLS, hands an upgraded socket over with the bytes after the head', async () => {
