@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClientRequest } from '../../../../agent/proxy/client-exchange.ts';
 import {
@@ -14,6 +12,7 @@ import {
   startFront,
   textResponse,
 } from './front-harness.ts';
+import { bodyDigest, countingBody, slowBodyReader, type ReadAhead } from './slow-body-reader.ts';
 
 afterEach(closeEverything);
 
@@ -67,36 +66,17 @@ describe('Http1Front request bodies', () => {
   });
 
   it('reads a large body only as fast as a slow reader takes it', async () => {
-    const body = Buffer.alloc(4 * 1024 * 1024);
-    for (let i = 0; i < body.length; i += 4) body.writeUInt32BE(i, i);
-    const measured: { readAheadBeforeReading: number; maxReadAhead: number }[] = [];
-    const { port } = await startFront((req, res) => {
-      const socket = req.socket as Socket;
-      setTimeout(async () => {
-        const readAheadBeforeReading = socket.bytesRead;
-        let maxReadAhead = 0;
-        let consumed = 0;
-        let count = 0;
-        const hash = createHash('sha256');
-        for await (const chunk of req.body) {
-          consumed += (chunk as Buffer).length;
-          hash.update(chunk as Buffer);
-          maxReadAhead = Math.max(maxReadAhead, socket.bytesRead - consumed);
-          if (++count % 8 === 0) await sleep(5);
-        }
-        measured.push({ readAheadBeforeReading, maxReadAhead });
-        answerText(`${consumed} ${hash.digest('hex')}`)(req, res);
-      }, 300);
-    });
+    const body = countingBody();
+    const readAheads: ReadAhead[] = [];
+    const { port } = await startFront(slowBodyReader(readAheads));
     const client = await RawClient.connect(port);
     client.write(request('POST', '/', `Content-Length: ${body.length}`));
     client.write(body);
     const response = await client.readResponse({ timeoutMs: 20_000 });
-    const hash = createHash('sha256').update(body).digest('hex');
-    expect(response.body.toString()).toBe(`${body.length} ${hash}`);
+    expect(response.body.toString()).toBe(bodyDigest(body));
     // Unbounded buffering would have read all 4 MiB before the reader started.
-    expect(measured[0]?.readAheadBeforeReading).toBeLessThan(1024 * 1024);
-    expect(measured[0]?.maxReadAhead).toBeLessThan(1024 * 1024);
+    expect(readAheads[0]?.beforeReading).toBeLessThan(1024 * 1024);
+    expect(readAheads[0]?.max).toBeLessThan(1024 * 1024);
   });
 
   it('keeps the next request working when the answer comes before the body', async () => {

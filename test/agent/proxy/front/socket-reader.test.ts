@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, createServer as createTlsServer, type TLSSocket } from 'node:tls';
@@ -8,7 +7,8 @@ import {
   createSelfSignedCertificate,
   type SelfSignedCertificate,
 } from '../../../../shared/tls/self-signed-certificate.ts';
-import { answerText, get, request, sleep, textResponse, until } from './front-harness.ts';
+import { answerText, get, request, textResponse, until } from './front-harness.ts';
+import { bodyDigest, countingBody, slowBodyReader, type ReadAhead } from './slow-body-reader.ts';
 
 /**
  * The front's parser reads straight from the socket's stream handle (plain TCP and TLS), so a
@@ -166,26 +166,10 @@ describe('the front reading a socket', () => {
   });
 
   it('over TLS, reads a large body only as fast as a slow reader takes it', async () => {
-    const body = Buffer.alloc(4 * 1024 * 1024);
-    for (let i = 0; i < body.length; i += 4) body.writeUInt32BE(i, i);
-    const readAhead: number[] = [];
+    const body = countingBody();
+    const readAheads: ReadAhead[] = [];
     const front = new Http1Front({
-      onRequest: (req, res) => {
-        const socket = req.socket as TLSSocket;
-        setTimeout(async () => {
-          readAhead.push(socket.bytesRead);
-          let consumed = 0;
-          let count = 0;
-          const hash = createHash('sha256');
-          for await (const chunk of req.body) {
-            consumed += (chunk as Buffer).length;
-            hash.update(chunk as Buffer);
-            readAhead.push(socket.bytesRead - consumed);
-            if (++count % 8 === 0) await sleep(5);
-          }
-          answerText(`${consumed} ${hash.digest('hex')}`)(req, res);
-        }, 300);
-      },
+      onRequest: slowBodyReader(readAheads),
       onUpgrade: (_req, socket) => socket.destroy(),
       onHandlerError: () => undefined,
     });
@@ -195,11 +179,11 @@ describe('the front reading a socket', () => {
     const { socket, received } = await connectTls(port);
     socket.write(request('POST', '/', `Content-Length: ${body.length}`));
     socket.write(body);
-    const hash = createHash('sha256').update(body).digest('hex');
     await until(() => received().length > 0, 'the answer', 20_000);
-    await receivedExactly(received, textResponse(`${body.length} ${hash}`));
+    await receivedExactly(received, textResponse(bodyDigest(body)));
     // Unbounded buffering would have read all 4 MiB before the reader started.
-    expect(Math.max(...readAhead)).toBeLessThan(1024 * 1024);
+    expect(readAheads[0]?.beforeReading).toBeLessThan(1024 * 1024);
+    expect(readAheads[0]?.max).toBeLessThan(1024 * 1024);
     front.destroyAll();
   });
 
