@@ -7,7 +7,10 @@
  * the package's service would take port 80) and are skipped without it. Loopback only; every
  * process it starts is stopped at the end.
  *
- *   npx tsx bench/proxy.ts [--duration 10] [--connections 50]
+ * The targets take turns, round after round, and the table gives medians: this box is shared
+ * and noisy, and a ratio to nginx is only fair between runs made seconds apart.
+ *
+ *   npx tsx bench/proxy.ts [--rounds 3] [--duration 5] [--connections 50]
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
@@ -22,7 +25,9 @@ import { startChild } from './lib/child-process.ts';
 import { startNginx } from './lib/nginx.ts';
 import { freePort } from './lib/ports.ts';
 import { processTreeCpuMs } from './lib/process-cpu.ts';
-import { runWrk, type LoadOptions, type LoadResult } from './lib/wrk.ts';
+import { formatResultsTable, targetLegend } from './lib/results-table.ts';
+import { summarize, type RoundResult, type TargetRounds } from './lib/rounds.ts';
+import { runWrk, type LoadOptions } from './lib/wrk.ts';
 
 interface Target {
   name: string;
@@ -31,18 +36,14 @@ interface Target {
   pid: number;
 }
 
-interface Measurement {
-  target: Target;
-  result: LoadResult;
-  cpuMicrosPerRequest: number;
-}
-
 const { values } = parseArgs({
   options: {
-    duration: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '3' },
+    duration: { type: 'string', default: '5' },
     connections: { type: 'string', default: '50' },
   },
 });
+const roundCount = Number(values.rounds);
 const load: LoadOptions = {
   threads: 2,
   connections: Number(values.connections),
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
   console.log(`date:    ${new Date().toISOString()}`);
   console.log(
     `load:    wrk -t${load.threads} -c${load.connections} -d${load.durationSeconds}s --latency ` +
-      `(after a 2 s warm-up), node ${process.version}`,
+      `(after a 2 s warm-up), ${roundCount} rounds, node ${process.version}`,
   );
 
   const dir = await mkdtemp(join(tmpdir(), 'berth-bench-proxy-'));
@@ -132,9 +133,10 @@ async function main(): Promise<void> {
         ? []
         : [{ name: 'through Caddy', url: `http://127.0.0.1:${caddy.port}/`, pid: caddy.pid }]),
     ];
-    const measurements: Measurement[] = [];
-    for (const target of targets) measurements.push(await measure(target));
-    printTable(measurements, 'through nginx');
+    console.log();
+    console.log(
+      formatResultsTable(summarize(await measureRounds(targets), 'through nginx'), 'through nginx'),
+    );
 
     // Routed only now, so the plain-HTTP runs above see no TLS route at all.
     for (const berth of berths) {
@@ -156,10 +158,15 @@ async function main(): Promise<void> {
         ? []
         : [{ name: 'Caddy, TLS', url: `https://127.0.0.1:${caddy.tlsPort}/`, pid: caddy.pid }]),
     ];
-    const tlsMeasurements: Measurement[] = [];
-    for (const target of tlsTargets) tlsMeasurements.push(await measure(target));
-    printTable(tlsMeasurements, 'nginx, TLS');
-    console.log('\ncpu µs/req: CPU time of the serving process (with nginx, master and workers).');
+    console.log();
+    console.log(
+      formatResultsTable(summarize(await measureRounds(tlsTargets), 'nginx, TLS'), 'nginx, TLS'),
+    );
+    console.log(
+      `\nmedians over ${roundCount} rounds; ratios: the median (lowest–highest) of each round's ` +
+        `ratio to nginx's run in the same round.\n${targetLegend}\n` +
+        'cpu µs/req: CPU time of the serving process (with nginx, master and workers).',
+    );
   } finally {
     for (const child of started.reverse()) await child.stop();
     await rm(dir, { recursive: true, force: true });
@@ -248,45 +255,25 @@ async function routeTlsTo(
   }
 }
 
-async function measure(target: Target): Promise<Measurement> {
-  await runWrk(target.url, { ...load, durationSeconds: 2 });
+/** Every target warmed up, then `roundCount` rounds in which each target takes its turn. */
+async function measureRounds(targets: Target[]): Promise<TargetRounds[]> {
+  const measured = targets.map(({ name }) => ({ name, rounds: [] as RoundResult[] }));
+  for (const target of targets) await runWrk(target.url, { ...load, durationSeconds: 2 });
+  for (let round = 1; round <= roundCount; round += 1) {
+    process.stderr.write(`round ${round} of ${roundCount}…\n`);
+    for (const [index, target] of targets.entries()) {
+      measured[index]?.rounds.push(await measure(target));
+    }
+  }
+  return measured;
+}
+
+async function measure(target: Target): Promise<RoundResult> {
   const cpuBeforeMs = await processTreeCpuMs(target.pid);
   const result = await runWrk(target.url, load);
   const cpuMs = (await processTreeCpuMs(target.pid)) - cpuBeforeMs;
   const requests = result.requestsPerSecond * load.durationSeconds;
-  return { target, result, cpuMicrosPerRequest: (cpuMs * 1000) / requests };
-}
-
-function printTable(measurements: Measurement[], baselineName: string): void {
-  const nginx = measurements.find(({ target }) => target.name === baselineName);
-  const nginxRate = nginx?.result.requestsPerSecond ?? Number.NaN;
-  const header = ['target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'cpu µs/req', 'vs nginx'];
-  const rows = measurements.map(({ target, result, cpuMicrosPerRequest }) => [
-    target.name,
-    result.requestsPerSecond.toFixed(0),
-    result.p50Ms.toFixed(2),
-    result.p99Ms.toFixed(2),
-    String(result.errors),
-    cpuMicrosPerRequest.toFixed(1),
-    `${(result.requestsPerSecond / nginxRate).toFixed(2)}x`,
-  ]);
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)),
-  );
-  const format = (cells: string[]): string =>
-    cells
-      .map((cell, column) =>
-        column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0),
-      )
-      .join('  ');
-  console.log();
-  console.log(format(header));
-  for (const row of rows) console.log(format(row));
-  for (const { target, result } of measurements) {
-    if (result.errors > 0 || result.requestsPerSecond === 0) {
-      console.log(`warning: ${target.name}: ${result.errors} socket errors or non-2xx/3xx`);
-    }
-  }
+  return { result, cpuMicrosPerRequest: (cpuMs * 1000) / requests };
 }
 
 await main();
