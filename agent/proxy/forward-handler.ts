@@ -101,9 +101,16 @@ class ForwardHandler implements ResponseSink {
       this.#res.destroy(error);
       return;
     }
-    const status = error instanceof UpstreamError ? error.status : 502;
+    const isAppFailure = error instanceof UpstreamError;
+    const status = isAppFailure ? error.status : 502;
+    // An app that is down fails every request: one short line each, not a stack trace each.
     this.#logger.warn(
-      { target: this.#upstream.target, status, kind, err: error },
+      {
+        target: this.#upstream.target,
+        status,
+        kind,
+        ...(isAppFailure ? { error: error.message } : { err: error }),
+      },
       'upstream request failed',
     );
     exchange.bytes += sendErrorPage(this.#res, status, undefined, { pages: errorPages });

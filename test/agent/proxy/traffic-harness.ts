@@ -25,13 +25,16 @@ export interface TrafficProxy {
  * process flags turn on (client limits, access log): for the tests of those options.
  */
 export async function startTrafficProxy(
-  options: { clientLimits?: ClientLimits; accessLog?: Writable } = {},
+  options: { clientLimits?: ClientLimits; accessLog?: Writable; log?: Writable } = {},
 ): Promise<TrafficProxy> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-traffic-'));
-  const logger = createLogger({
-    name: 'proxy-test',
-    level: process.env.PROXY_TEST_LOG ?? 'silent',
-  });
+  const logger = createLogger(
+    {
+      name: 'proxy-test',
+      level: options.log === undefined ? (process.env.PROXY_TEST_LOG ?? 'silent') : 'info',
+    },
+    options.log,
+  );
   const upstreams = new UpstreamRegistry(logger);
   const services = new ServiceRoutes(upstreams, join(dir, 'routes.json'), logger);
   const accessLog = options.accessLog === undefined ? undefined : new AccessLog(options.accessLog);
