@@ -284,12 +284,17 @@ export class Http1Connection implements BodySource, ResponseOwner {
     socket.off('drain', this.#onDrain);
     socket.off('error', this.#onError);
     socket.off('close', this.#onClose);
-    if (request.method === 'CONNECT') {
+    // CONNECT is not proxied; an HTTP/1.1 upgrade without Host gets 400, as any request does.
+    const refusal =
+      request.method === 'CONNECT'
+        ? '405 Method Not Allowed'
+        : checkHead(request) === 'no-host'
+          ? '400 Bad Request'
+          : undefined;
+    if (refusal !== undefined) {
       socket.resume();
       socket.on('error', () => socket.destroy());
-      socket.end(
-        'HTTP/1.1 405 Method Not Allowed\r\nconnection: close\r\ncontent-length: 0\r\n\r\n',
-      );
+      socket.end(`HTTP/1.1 ${refusal}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
       return;
     }
     // Neither flowing nor paused: what the client sends next waits in the socket until the

@@ -199,4 +199,18 @@ describe('Http1Front upgrades', () => {
     expect(log).toEqual([]);
     expect(front.connectionCount).toBe(0);
   });
+
+  it('answers an HTTP/1.1 upgrade without Host with 400 and does not hand it over', async () => {
+    const log: string[] = [];
+    const { port, front, upgrades } = await startFront(echoPath(log));
+    const client = await RawClient.connect(port);
+    client.write('GET /chat HTTP/1.1\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n');
+    await client.ended();
+    expect(client.received.toString()).toBe(
+      'HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n',
+    );
+    expect(upgrades).toEqual([]);
+    expect(log).toEqual([]);
+    expect(front.connectionCount).toBe(0);
+  });
 });
