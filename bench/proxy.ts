@@ -43,12 +43,19 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
   },
 });
-const roundCount = Number(values.rounds);
+const roundCount = positiveWholeNumber('--rounds', values.rounds);
 const load: LoadOptions = {
   threads: 2,
-  connections: Number(values.connections),
-  durationSeconds: Number(values.duration),
+  connections: positiveWholeNumber('--connections', values.connections),
+  durationSeconds: positiveWholeNumber('--duration', values.duration),
 };
+
+function positiveWholeNumber(option: string, text: string): number {
+  const value = Number(text);
+  if (Number.isInteger(value) && value > 0) return value;
+  console.error(`${option} must be a whole number above 0, not "${text}"`);
+  process.exit(2);
+}
 const tsx = ['--import', 'tsx'];
 
 function libPath(name: string): string {
@@ -60,7 +67,7 @@ async function main(): Promise<void> {
   console.log(`date:    ${new Date().toISOString()}`);
   console.log(
     `load:    wrk -t${load.threads} -c${load.connections} -d${load.durationSeconds}s --latency ` +
-      `(after a 2 s warm-up), ${roundCount} rounds, node ${process.version}`,
+      `in ${roundCount} rounds (each target warmed up for 2 s first), node ${process.version}`,
   );
 
   const dir = await mkdtemp(join(tmpdir(), 'berth-bench-proxy-'));
