@@ -186,28 +186,25 @@ describe('Http1Front upgrades', () => {
     expect(await client.readExactly(5)).toBe('LATER');
   });
 
-  it('answers CONNECT with 405 and closes', async () => {
+  it.each([
+    {
+      what: 'CONNECT with 405',
+      head: 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n',
+      status: '405 Method Not Allowed',
+    },
+    {
+      what: 'an HTTP/1.1 upgrade without Host with 400',
+      head: 'GET /chat HTTP/1.1\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n',
+      status: '400 Bad Request',
+    },
+  ])('answers $what, closes, and hands nothing over', async ({ head, status }) => {
     const log: string[] = [];
     const { port, front, upgrades } = await startFront(echoPath(log));
     const client = await RawClient.connect(port);
-    client.write('CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
+    client.write(head);
     await client.ended();
     expect(client.received.toString()).toBe(
-      'HTTP/1.1 405 Method Not Allowed\r\nconnection: close\r\ncontent-length: 0\r\n\r\n',
-    );
-    expect(upgrades).toEqual([]);
-    expect(log).toEqual([]);
-    expect(front.connectionCount).toBe(0);
-  });
-
-  it('answers an HTTP/1.1 upgrade without Host with 400 and does not hand it over', async () => {
-    const log: string[] = [];
-    const { port, front, upgrades } = await startFront(echoPath(log));
-    const client = await RawClient.connect(port);
-    client.write('GET /chat HTTP/1.1\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n');
-    await client.ended();
-    expect(client.received.toString()).toBe(
-      'HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n',
+      `HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
     );
     expect(upgrades).toEqual([]);
     expect(log).toEqual([]);
