@@ -1,8 +1,8 @@
 import {
   createSecureServer,
-  type Http2ServerRequest,
-  type Http2ServerResponse,
+  type IncomingHttpHeaders as Http2IncomingHeaders,
   type ServerHttp2Session,
+  type ServerHttp2Stream,
 } from 'node:http2';
 import { createServer as createTlsServer, type Server, type TLSSocket } from 'node:tls';
 import type { Logger } from '../../../shared/logger.ts';
@@ -10,7 +10,7 @@ import type { ClientRequestListener, ClientUpgradeListener } from '../client-exc
 import type { ClientLimits } from '../client-limits.ts';
 import { hostHeaderOf } from '../forwarded-headers.ts';
 import { Http1Front } from '../front/http1-front.ts';
-import { asHttp1Exchange } from './secure-request.ts';
+import { answerExpectation, http2Exchange } from './http2-exchange.ts';
 import type { TlsManager } from './tls-manager.ts';
 
 /** An HTTP/2 connection with no frames for this long is closed gracefully. */
@@ -57,10 +57,22 @@ export function createHttpsListener(
     limits,
   );
   const http2 = createSecureServer({ SNICallback: tls.store.sniCallback });
-  http2.on('request', (req: Http2ServerRequest, res: Http2ServerResponse) => {
-    const exchange = asHttp1Exchange(req, res);
-    withHsts(exchange.req, exchange.res);
-  });
+  // The core 'stream' event, not 'request': node's compat objects are never made.
+  http2.on(
+    'stream',
+    (stream: ServerHttp2Stream, headers: Http2IncomingHeaders, _flags: number, raw: string[]) => {
+      // A reset or failed stream ends with 'close', which tells the handler.
+      stream.on('error', ignoreStreamError);
+      if (answerExpectation(stream, headers)) return;
+      const exchange = http2Exchange(stream, headers, raw);
+      try {
+        withHsts(exchange.req, exchange.res);
+      } catch (error) {
+        logger.error({ err: error }, 'request handler failed');
+        stream.destroy();
+      }
+    },
+  );
   http2.on('session', (session: ServerHttp2Session) => {
     sessions.add(session);
     session.once('close', () => sessions.delete(session));
@@ -102,3 +114,5 @@ export function createHttpsListener(
     },
   };
 }
+
+function ignoreStreamError(): void {}

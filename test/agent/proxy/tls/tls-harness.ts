@@ -102,7 +102,8 @@ export interface AppView {
 
 /**
  * A keep-alive app on 127.0.0.1:0 that answers every request with its `AppView` as JSON
- * (`/h2-forbidden` adds a header HTTP/2 cannot carry).
+ * (`/h2-forbidden` adds a header HTTP/2 cannot carry, `/cookies` two Set-Cookie headers);
+ * `/status/N` answers status N with no body.
  */
 export async function startViewApp(): Promise<{ target: string; close(): Promise<void> }> {
   const server = createServer((req, res) => {
@@ -116,8 +117,13 @@ export async function startViewApp(): Promise<{ target: string; close(): Promise
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
       };
+      if (view.url.startsWith('/status/')) {
+        res.writeHead(Number(view.url.slice('/status/'.length))).end();
+        return;
+      }
       // A header HTTP/1.1 allows and HTTP/2 forbids, for the proxy's HTTP/2 clients.
       if (view.url === '/h2-forbidden') res.setHeader('http2-settings', 'AAMAAABkAAQAoAAAAAIAAAAA');
+      if (view.url === '/cookies') res.setHeader('set-cookie', ['a=1', 'b=2']);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(view));
     });
