@@ -3,9 +3,10 @@
  * proxy, (c) through the bare floor under it (Berth's HTTP/1.1 front and upstream pool, no features),
  * (d) through nginx, (e) through Caddy, then (f) Berth, the floor, nginx and Caddy
  * terminating TLS with the same self-signed ECDSA P-256 certificate (wrk: HTTP/1.1, keep-alive,
- * so handshakes are few). Caddy rows need `apt-get install caddy` (not in install-system-deps:
- * the package's service would take port 80) and are skipped without it. Loopback only; every
- * process it starts is stopped at the end.
+ * so handshakes are few), then (g) Berth and nginx serving HTTP/2 over TLS (h2load, one stream
+ * per connection; skipped without Debian's nghttp2-client). Caddy rows need `apt-get install
+ * caddy` (not in install-system-deps: the package's service would take port 80) and are skipped
+ * without it. Loopback only; every process it starts is stopped at the end.
  *
  * The targets take turns, round after round, and the table gives medians: this box is shared
  * and noisy, and a ratio to nginx is only fair between runs made seconds apart.
@@ -17,17 +18,19 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ProxyClient } from '../agent/proxy/proxy-client.ts';
 import { defaultWorkers } from '../agent/proxy/run-proxy.ts';
 import { createSelfSignedCertificate } from '../shared/tls/self-signed-certificate.ts';
 import { findCaddy, startCaddy } from './lib/caddy.ts';
 import { startChild } from './lib/child-process.ts';
+import { findOnPath } from './lib/find-on-path.ts';
+import { runH2load } from './lib/h2load.ts';
 import { startNginx } from './lib/nginx.ts';
 import { freePort } from './lib/ports.ts';
 import { processTreeCpuMs } from './lib/process-cpu.ts';
+import { routeEverythingTo, routeTlsTo } from './lib/bench-routes.ts';
 import { formatResultsTable, targetLegend } from './lib/results-table.ts';
 import { summarize, type RoundResult, type TargetRounds } from './lib/rounds.ts';
-import { runWrk, type LoadOptions } from './lib/wrk.ts';
+import { runWrk, type LoadOptions, type LoadResult } from './lib/wrk.ts';
 
 interface Target {
   name: string;
@@ -91,7 +94,7 @@ async function main(): Promise<void> {
     // wrk sends the URL's host as SNI and Host: the certificate names 127.0.0.1 as a DNS name.
     const certificate = await createSelfSignedCertificate({
       commonName: '127.0.0.1',
-      dnsNames: ['127.0.0.1'],
+      dnsNames: ['127.0.0.1', 'localhost'],
       ipAddresses: ['127.0.0.1'],
     });
     const certificatePath = join(dir, 'cert.pem');
@@ -169,6 +172,24 @@ async function main(): Promise<void> {
     console.log(
       formatResultsTable(summarize(await measureRounds(tlsTargets), 'nginx, TLS'), 'nginx, TLS'),
     );
+    const h2loadPath = await findOnPath('h2load');
+    if (h2loadPath === undefined) {
+      console.log('\nh2load: not installed (apt-get install nghttp2-client), HTTP/2 skipped');
+    } else {
+      // h2load sends SNI only for a name; Caddy is set up for HTTP/1.1 only.
+      const http2Targets: Target[] = [
+        ...berths.map((berth) => ({
+          name: `Berth (${berthLabel(berth.workers)}), HTTP/2`,
+          url: `https://localhost:${berth.httpsPort}/`,
+          pid: berth.proxy.child.pid ?? 0,
+        })),
+        { name: 'nginx, HTTP/2', url: `https://localhost:${nginx.tlsPort ?? 0}/`, pid: nginx.pid },
+      ];
+      const http2Load: LoadRunner = (url, options) => runH2load(h2loadPath, url, options);
+      const rounds = await measureRounds(http2Targets, http2Load);
+      console.log();
+      console.log(formatResultsTable(summarize(rounds, 'nginx, HTTP/2'), 'nginx, HTTP/2'));
+    }
     console.log(
       `\nmedians over ${roundCount} rounds; ratios: the median (lowest–highest) of each round's ` +
         `ratio to nginx's run in the same round.\n${targetLegend}\n` +
@@ -215,69 +236,28 @@ async function startBerth(dir: string, workers: number, upstreamPort: number) {
   return { proxy, socketPath, httpPort, httpsPort, workers };
 }
 
-async function routeEverythingTo(socketPath: string, target: string): Promise<void> {
-  const client = new ProxyClient(socketPath);
-  try {
-    await client.switchService('bench', {
-      hosts: [],
-      pathPrefix: '/',
-      stripPathPrefix: true,
-      target,
-      healthCheckPath: '/',
-      responseTimeoutMs: 30_000,
-      // As a deploy sets it: the bench's GETs have no body, so this costs a header check.
-      requestBuffering: { memoryBytes: 1024 * 1024 },
-    });
-  } finally {
-    await client.close();
-  }
-}
-
-async function routeTlsTo(
-  socketPath: string,
-  target: string,
-  certificate: { certPem: string; keyPem: string },
-): Promise<void> {
-  const client = new ProxyClient(socketPath);
-  try {
-    await client.switchService('bench-tls', {
-      hosts: ['127.0.0.1'],
-      pathPrefix: '/',
-      stripPathPrefix: true,
-      target,
-      healthCheckPath: '/',
-      responseTimeoutMs: 30_000,
-      // As a deploy sets it: the bench's GETs have no body, so this costs a header check.
-      requestBuffering: { memoryBytes: 1024 * 1024 },
-      tls: {
-        mode: 'custom',
-        certificatePem: certificate.certPem,
-        privateKeyPem: certificate.keyPem,
-        redirectHttp: false,
-        hstsMaxAgeSeconds: 0,
-      },
-    });
-  } finally {
-    await client.close();
-  }
-}
+/** wrk over HTTP/1.1, or h2load over HTTP/2. */
+type LoadRunner = (url: string, options: LoadOptions) => Promise<LoadResult>;
 
 /** Every target warmed up, then `roundCount` rounds in which each target takes its turn. */
-async function measureRounds(targets: Target[]): Promise<TargetRounds[]> {
+async function measureRounds(
+  targets: Target[],
+  runLoad: LoadRunner = runWrk,
+): Promise<TargetRounds[]> {
   const measured = targets.map(({ name }) => ({ name, rounds: [] as RoundResult[] }));
-  for (const target of targets) await runWrk(target.url, { ...load, durationSeconds: 2 });
+  for (const target of targets) await runLoad(target.url, { ...load, durationSeconds: 2 });
   for (let round = 1; round <= roundCount; round += 1) {
     process.stderr.write(`round ${round} of ${roundCount}…\n`);
     for (const [index, target] of targets.entries()) {
-      measured[index]?.rounds.push(await measure(target));
+      measured[index]?.rounds.push(await measure(target, runLoad));
     }
   }
   return measured;
 }
 
-async function measure(target: Target): Promise<RoundResult> {
+async function measure(target: Target, runLoad: LoadRunner): Promise<RoundResult> {
   const cpuBeforeMs = await processTreeCpuMs(target.pid);
-  const result = await runWrk(target.url, load);
+  const result = await runLoad(target.url, load);
   const cpuMs = (await processTreeCpuMs(target.pid)) - cpuBeforeMs;
   const requests = result.requestsPerSecond * load.durationSeconds;
   return { result, cpuMicrosPerRequest: (cpuMs * 1000) / requests };

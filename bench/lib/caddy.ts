@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { constants } from 'node:fs';
-import { access, mkdir, open, readFile, writeFile } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { findOnPath } from './find-on-path.ts';
 import { waitForPort } from './ports.ts';
 
 export interface RunningCaddy {
@@ -22,17 +22,8 @@ export interface CaddyTls {
 const stopTimeoutMs = 5_000;
 
 /** The `caddy` binary on PATH (Debian's package puts it in /usr/bin), or undefined. */
-export async function findCaddy(): Promise<string | undefined> {
-  for (const dir of (process.env.PATH ?? '/usr/bin').split(delimiter)) {
-    const candidate = join(dir || '.', 'caddy');
-    try {
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // Not in this directory.
-    }
-  }
-  return undefined;
+export function findCaddy(): Promise<string | undefined> {
+  return findOnPath('caddy');
 }
 
 /**

@@ -24,7 +24,8 @@ export interface NginxTls {
 
 /**
  * nginx as the reference reverse proxy: 2 workers, no access log, keep-alive to the upstream,
- * and the same forwarded headers Berth adds, so both do the same work per request.
+ * and the same forwarded headers Berth adds, so both do the same work per request; HTTP/2 on
+ * the TLS listener.
  */
 export async function startNginx(
   dir: string,
@@ -44,6 +45,8 @@ error_log ${join(dir, 'error.log')};
 events { worker_connections 4096; }
 http {
   access_log off;
+  # nginx closes a connection after 1000 requests by default; h2load would not reconnect.
+  keepalive_requests 10000000;
   client_body_temp_path ${join(dir, 'body')};
   proxy_temp_path ${join(dir, 'proxy')};
   fastcgi_temp_path ${join(dir, 'fastcgi')};
@@ -58,7 +61,7 @@ http {
       tls === undefined
         ? ''
         : `
-    listen 127.0.0.1:${tls.port} ssl;
+    listen 127.0.0.1:${tls.port} ssl http2;
     ssl_certificate ${tls.certificatePath};
     ssl_certificate_key ${tls.privateKeyPath};
     ssl_session_cache shared:SSL:1m;`
