@@ -5,6 +5,7 @@ import {
 } from '../../../../shared/tls/self-signed-certificate.ts';
 import { route, send } from '../proxy-harness.ts';
 import {
+  customTls,
   httpsGet,
   startTlsProxy,
   startViewApp,
@@ -42,18 +43,11 @@ describe('forwardHeaders', () => {
       createSelfSignedCertificate({ commonName: 'edge.test', dnsNames: ['edge.test'] }),
     ]);
     proxy = await startTlsProxy();
-    const custom = (certificate: SelfSignedCertificate) => ({
-      mode: 'custom' as const,
-      certificatePem: certificate.certPem,
-      privateKeyPem: certificate.keyPem,
-      redirectHttp: false,
-      hstsMaxAgeSeconds: 0,
-    });
     await proxy.client.switchService('cdn', {
-      ...tlsRoute(app.target, ['cdn.test'], custom(cdn)),
+      ...tlsRoute(app.target, ['cdn.test'], customTls(cdn)),
       forwardHeaders: true,
     });
-    await proxy.client.switchService('edge', tlsRoute(app.target, ['edge.test'], custom(edge)));
+    await proxy.client.switchService('edge', tlsRoute(app.target, ['edge.test'], customTls(edge)));
     await proxy.client.switchService('plain', route(app.target, { hosts: ['plain.test'] }));
     await proxy.client.switchService('lb', {
       ...route(app.target, { hosts: ['lb.test'] }),

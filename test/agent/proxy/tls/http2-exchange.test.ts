@@ -9,6 +9,7 @@ import {
   type SelfSignedCertificate,
 } from '../../../../shared/tls/self-signed-certificate.ts';
 import {
+  customTls,
   startTlsProxy,
   startViewApp,
   tlsRoute,
@@ -62,16 +63,7 @@ describe('HTTP/2 exchanges on the core stream API', () => {
       createSelfSignedCertificate({ commonName: 'shop.test', dnsNames: ['shop.test'] }),
     ]);
     proxy = await startTlsProxy();
-    await proxy.client.switchService(
-      'shop',
-      tlsRoute(app.target, ['shop.test'], {
-        mode: 'custom',
-        certificatePem: shop.certPem,
-        privateKeyPem: shop.keyPem,
-        redirectHttp: false,
-        hstsMaxAgeSeconds: 0,
-      }),
-    );
+    await proxy.client.switchService('shop', tlsRoute(app.target, ['shop.test'], customTls(shop)));
     session = http2Connect(`https://127.0.0.1:${proxy.httpsPort}`, {
       servername: 'shop.test',
       ca: shop.certPem,

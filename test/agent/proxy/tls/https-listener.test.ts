@@ -8,6 +8,7 @@ import {
 import { connect as http2Connect } from 'node:http2';
 import { send, startUpstream, type TestUpstream, until } from '../proxy-harness.ts';
 import {
+  customTls,
   http2Request,
   httpsGet,
   servedCertificate,
@@ -38,33 +39,19 @@ describe('HTTPS listener with custom certificates', () => {
     proxy = await startTlsProxy();
     await proxy.client.switchService(
       'shop',
-      tlsRoute(app.target, ['shop.test'], {
-        mode: 'custom',
-        certificatePem: shop.certPem,
-        privateKeyPem: shop.keyPem,
-        redirectHttp: true,
-        hstsMaxAgeSeconds: 31_536_000,
-      }),
+      tlsRoute(
+        app.target,
+        ['shop.test'],
+        customTls(shop, { redirectHttp: true, hstsMaxAgeSeconds: 31_536_000 }),
+      ),
     );
     await proxy.client.switchService(
       'wild',
-      tlsRoute(app.target, ['*.wild.test'], {
-        mode: 'custom',
-        certificatePem: wildcard.certPem,
-        privateKeyPem: wildcard.keyPem,
-        redirectHttp: false,
-        hstsMaxAgeSeconds: 0,
-      }),
+      tlsRoute(app.target, ['*.wild.test'], customTls(wildcard)),
     );
     await proxy.client.switchService(
       'exact',
-      tlsRoute(wsApp.target, ['exact.wild.test'], {
-        mode: 'custom',
-        certificatePem: exact.certPem,
-        privateKeyPem: exact.keyPem,
-        redirectHttp: true,
-        hstsMaxAgeSeconds: 0,
-      }),
+      tlsRoute(wsApp.target, ['exact.wild.test'], customTls(exact, { redirectHttp: true })),
     );
   });
 

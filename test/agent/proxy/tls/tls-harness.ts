@@ -91,6 +91,20 @@ export function tlsRoute(target: string, hosts: string[], tls: ServiceTls): Swit
   };
 }
 
+/** A route's TLS with a custom certificate: no HTTP redirect and no HSTS unless asked. */
+export function customTls(
+  certificate: { certPem: string; keyPem: string },
+  options: { redirectHttp?: boolean; hstsMaxAgeSeconds?: number } = {},
+): ServiceTls {
+  return {
+    mode: 'custom',
+    certificatePem: certificate.certPem,
+    privateKeyPem: certificate.keyPem,
+    redirectHttp: options.redirectHttp ?? false,
+    hstsMaxAgeSeconds: options.hstsMaxAgeSeconds ?? 0,
+  };
+}
+
 /** What the app saw of a request. */
 export interface AppView {
   httpVersion: string;
