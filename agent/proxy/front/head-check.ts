@@ -16,5 +16,10 @@ export function checkHead(request: FrontRequest): 'ok' | 'continue' | 'no-host' 
   const isHttp11 = request.httpMinorVersion >= 1;
   if (!hasHost && isHttp11) return 'no-host';
   if (expect === undefined) return 'ok';
-  return isHttp11 && expect.toLowerCase() === '100-continue' ? 'continue' : 'unmet';
+  return isHttp11 && isContinueExpectation(expect) ? 'continue' : 'unmet';
+}
+
+/** An `Expect` value asking for `100 Continue`, the only expectation a proxy answers. */
+export function isContinueExpectation(value: string): boolean {
+  return value.trim().toLowerCase() === '100-continue';
 }

@@ -6,6 +6,7 @@ import type {
 } from 'node:http2';
 import type { Readable } from 'node:stream';
 import type { ClientRequest, ClientResponse, ClientSocket } from '../client-exchange.ts';
+import { isContinueExpectation } from '../front/head-check.ts';
 
 /**
  * An HTTP/2 stream as the HTTP/1.1 shapes the traffic handler takes, on node's core stream API:
@@ -37,7 +38,7 @@ export function answerExpectation(
 ): boolean {
   const expectation = headers.expect;
   if (expectation === undefined) return false;
-  if (/^100-continue$/i.test(expectation.trim())) {
+  if (isContinueExpectation(expectation)) {
     stream.additionalHeaders({ ':status': 100 });
     return false;
   }
