@@ -90,8 +90,16 @@ async function main(): Promise<void> {
       berths.push(await startBerth(join(dir, 'berth-all'), availableParallelism(), upstreamPort));
     }
     started.push(...berths.map((berth) => berth.proxy));
+    /** A row per Berth: `%` in `name` becomes its process count; `url` says where to load it. */
+    const berthTargets = (name: string, url: (berth: StartedBerth) => string): Target[] =>
+      berths.map((berth) => ({
+        name: name.replace('%', berthLabel(berth.workers)),
+        url: url(berth),
+        pid: berth.proxy.child.pid ?? 0,
+      }));
 
-    // wrk sends the URL's host as SNI and Host: the certificate names 127.0.0.1 as a DNS name.
+    // wrk sends the URL's host as SNI and Host: the certificate names 127.0.0.1 as a DNS name,
+    // and localhost for h2load, which sends no SNI for an IP address.
     const certificate = await createSelfSignedCertificate({
       commonName: '127.0.0.1',
       dnsNames: ['127.0.0.1', 'localhost'],
@@ -128,11 +136,7 @@ async function main(): Promise<void> {
         url: `http://127.0.0.1:${upstreamPort}/`,
         pid: upstream.child.pid ?? 0,
       },
-      ...berths.map((berth) => ({
-        name: `through Berth (${berthLabel(berth.workers)})`,
-        url: `http://127.0.0.1:${berth.httpPort}/`,
-        pid: berth.proxy.child.pid ?? 0,
-      })),
+      ...berthTargets('through Berth (%)', (berth) => `http://127.0.0.1:${berth.httpPort}/`),
       {
         name: 'bare front + pool (floor)',
         url: `http://127.0.0.1:${String(bare.ready.port)}/`,
@@ -153,11 +157,7 @@ async function main(): Promise<void> {
       await routeTlsTo(berth.socketPath, `127.0.0.1:${upstreamPort}`, certificate);
     }
     const tlsTargets: Target[] = [
-      ...berths.map((berth) => ({
-        name: `Berth (${berthLabel(berth.workers)}), TLS`,
-        url: `https://127.0.0.1:${berth.httpsPort}/`,
-        pid: berth.proxy.child.pid ?? 0,
-      })),
+      ...berthTargets('Berth (%), TLS', (berth) => `https://127.0.0.1:${berth.httpsPort}/`),
       {
         name: 'bare front + pool, TLS',
         url: `https://127.0.0.1:${String(bareTls.ready.port)}/`,
@@ -178,11 +178,7 @@ async function main(): Promise<void> {
     } else {
       // h2load sends SNI only for a name; Caddy is set up for HTTP/1.1 only.
       const http2Targets: Target[] = [
-        ...berths.map((berth) => ({
-          name: `Berth (${berthLabel(berth.workers)}), HTTP/2`,
-          url: `https://localhost:${berth.httpsPort}/`,
-          pid: berth.proxy.child.pid ?? 0,
-        })),
+        ...berthTargets('Berth (%), HTTP/2', (berth) => `https://localhost:${berth.httpsPort}/`),
         { name: 'nginx, HTTP/2', url: `https://localhost:${nginx.tlsPort ?? 0}/`, pid: nginx.pid },
       ];
       const http2Load: LoadRunner = (url, options) => runH2load(h2loadPath, url, options);
@@ -218,6 +214,8 @@ function startBare(upstreamPort: number, certificatePath?: string, privateKeyPat
 }
 
 /** `berth-agent proxy` with `workers` processes, routing every host to the upstream. */
+type StartedBerth = Awaited<ReturnType<typeof startBerth>>;
+
 async function startBerth(dir: string, workers: number, upstreamPort: number) {
   const socketPath = join(dir, 'proxy.sock');
   const httpsPort = await freePort();
